@@ -1,0 +1,355 @@
+// What an attachment really is, from its bytes: sniffed type, kind, whether a document is
+// born-digital, scanned or mixed (PDF text layer and painted images, page by page), and its text
+// for reference finding. Never throws: limits, timeouts and unreadable files come back as facts
+// with `problem` set. No I/O besides pdfjs-dist's lazy loading of its own worker module.
+
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import mammoth from 'mammoth';
+import type { AttachmentFacts, Digitization } from '../domain/types.js';
+import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
+
+export interface AttachmentLimits {
+  maxBytes: number;
+  maxPages: number;
+  maxTextChars: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
+  maxBytes: 50 * 1024 * 1024,
+  maxPages: 500,
+  maxTextChars: 200_000,
+  timeoutMs: 20_000,
+};
+
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+
+let pdfjsPromise: Promise<PdfJs> | null = null;
+
+/**
+ * pdfjs-dist, loaded once. Node has no web workers, so pdfjs runs its "fake worker" in this
+ * thread; registering the worker module on globalThis spares it a dynamic import per document.
+ */
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjsPromise ??= (async () => {
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const workerUrl = pathToFileURL(
+      createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+    ).href;
+    const g = globalThis as { pdfjsWorker?: unknown };
+    if (!g.pdfjsWorker) g.pdfjsWorker = (await import(workerUrl)) as unknown;
+    pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
+    return pdfjs;
+  })();
+  return pdfjsPromise;
+}
+
+/** Thrown inside the analysis when the deadline passed; turned into `problem: "timeout"`. */
+class DeadlineExceeded extends Error {
+  constructor() {
+    super('timeout');
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+interface Run {
+  deadline: number;
+  /** Set when the caller has already answered with a timeout: stop working, free resources. */
+  abandoned: boolean;
+}
+
+function checkDeadline(run: Run): void {
+  if (run.abandoned || Date.now() > run.deadline) throw new DeadlineExceeded();
+}
+
+/** Give timers a turn: pdfjs's fake worker runs on microtasks and would otherwise starve them. */
+function yieldToTimers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function errorMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PDF
+
+interface PageFacts {
+  /** getTextContent has a non-whitespace item. */
+  hasText: boolean;
+  /** Some text is drawn in a visible rendering mode (not 3 = invisible, not 7 = clip only). */
+  visibleText: boolean;
+  paintsImage: boolean;
+}
+
+/**
+ * Per-page digitization: born-digital when every page has a text layer, scanned when no page has
+ * one and pages paint images, mixed otherwise. A page whose only text is invisible over a
+ * painted image is an OCR'd scan and counts as scanned: it was digitized from paper.
+ */
+export function digitizationOfPages(pages: PageFacts[]): Digitization {
+  if (pages.length === 0) return 'none';
+  const scannedLike = (p: PageFacts): boolean => !p.hasText || (p.paintsImage && !p.visibleText);
+  const textual = pages.filter((p) => !scannedLike(p)).length;
+  if (textual === pages.length) return 'born_digital';
+  if (textual === 0 && pages.some((p) => p.paintsImage)) return 'scanned';
+  return 'mixed';
+}
+
+async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, run: Run): Promise<void> {
+  const pdfjs = await loadPdfJs();
+  checkDeadline(run);
+  const { OPS } = pdfjs;
+  const imageOps = new Set<number>([
+    OPS.paintImageXObject,
+    OPS.paintInlineImageXObject,
+    OPS.paintImageMaskXObject,
+    OPS.paintImageXObjectRepeat,
+    OPS.paintImageMaskXObjectRepeat,
+    OPS.paintImageMaskXObjectGroup,
+    OPS.paintInlineImageXObjectGroup,
+    OPS.paintSolidColorImageMask,
+  ]);
+  const textOps = new Set<number>([
+    OPS.showText,
+    OPS.showSpacedText,
+    OPS.nextLineShowText,
+    OPS.nextLineSetSpacingShowText,
+  ]);
+  const task = pdfjs.getDocument({
+    // pdfjs transfers (detaches) the array it is given: hand it a copy, never the caller's Buffer.
+    data: new Uint8Array(content),
+    verbosity: 0,
+    disableFontFace: true,
+    useSystemFonts: false,
+    isEvalSupported: false,
+    disableAutoFetch: true,
+    disableStream: true,
+    stopAtErrors: false,
+  });
+  try {
+    const doc = await task.promise;
+    facts.pages = doc.numPages;
+    if (doc.numPages > limits.maxPages) facts.problem = 'over_limit:pages';
+    const count = Math.min(doc.numPages, limits.maxPages);
+    const pages: PageFacts[] = [];
+    const texts: string[] = [];
+    let textLen = 0;
+    for (let i = 1; i <= count; i++) {
+      checkDeadline(run);
+      const page = await doc.getPage(i);
+      const content = await page.getTextContent();
+      let pageText = '';
+      for (const item of content.items) {
+        if (!('str' in item)) continue;
+        pageText += item.str;
+        if (item.hasEOL) pageText += '\n';
+      }
+      const hasText = /\S/.test(pageText);
+      const ops = await page.getOperatorList({ annotationMode: pdfjs.AnnotationMode.DISABLE });
+      pages.push({ hasText, ...scanOperators(ops.fnArray, ops.argsArray, OPS.save, OPS.restore, OPS.setTextRenderingMode, textOps, imageOps) });
+      page.cleanup();
+      if (textLen < limits.maxTextChars) {
+        texts.push(pageText.normalize('NFC'));
+        textLen += pageText.length + 1;
+      }
+      facts.textPages = pages.filter((p) => p.hasText).length;
+      facts.digitization = digitizationOfPages(pages);
+      facts.text = texts.join('\n').slice(0, limits.maxTextChars);
+      await yieldToTimers();
+    }
+    facts.textPages = pages.filter((p) => p.hasText).length;
+    facts.digitization = digitizationOfPages(pages);
+  } finally {
+    await task.destroy().catch(() => undefined);
+  }
+}
+
+/** Walks an operator list once: does it paint images, and does it draw visible text? */
+function scanOperators(
+  fnArray: number[],
+  argsArray: unknown[],
+  saveOp: number,
+  restoreOp: number,
+  renderModeOp: number,
+  textOps: Set<number>,
+  imageOps: Set<number>,
+): { visibleText: boolean; paintsImage: boolean } {
+  let paintsImage = false;
+  let visibleText = false;
+  let mode = 0;
+  const stack: number[] = [];
+  for (let i = 0; i < fnArray.length; i++) {
+    const fn = fnArray[i];
+    if (fn === undefined) continue;
+    if (imageOps.has(fn)) paintsImage = true;
+    else if (fn === saveOp) stack.push(mode);
+    else if (fn === restoreOp) mode = stack.pop() ?? 0;
+    else if (fn === renderModeOp) {
+      const args = argsArray[i];
+      const m = Array.isArray(args) ? Number(args[0]) : 0;
+      mode = Number.isFinite(m) ? m : 0;
+    } else if (textOps.has(fn) && (mode & 3) !== 3) {
+      // Modes 3 and 7 draw nothing (invisible; clip only): the signature of an OCR layer.
+      visibleText = true;
+    }
+    if (paintsImage && visibleText) break;
+  }
+  return { visibleText, paintsImage };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other kinds
+
+const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+async function inspectDocx(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits): Promise<void> {
+  const result = await mammoth.extractRawText({ buffer: content });
+  facts.text = result.value.normalize('NFC').slice(0, limits.maxTextChars);
+}
+
+/** Visible text of an HTML attachment: references live in the text, not in the markup. */
+function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<(br|\/p|\/div|\/tr|\/li|\/h[1-6])\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/&quot;/gi, '"')
+    .replace(/&#39;|&apos;/gi, "'")
+    .replace(/&#(\d{1,7});/g, (m, d: string) => safeCodePoint(Number(d)) ?? m)
+    .replace(/&#x([0-9a-f]{1,6});/gi, (m, h: string) => safeCodePoint(parseInt(h, 16)) ?? m)
+    .replace(/&amp;/gi, '&')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ *\n[\s]*/g, '\n')
+    .trim();
+}
+
+function safeCodePoint(cp: number): string | null {
+  return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : null;
+}
+
+function inspectText(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits): void {
+  // Decode a little more than the limit only: a 40 MB log need not be decoded whole.
+  const slice = content.subarray(0, limits.maxTextChars * 4 + 4);
+  let text = decodeText(slice);
+  if (facts.sniffedType === 'text/html') text = htmlToText(text);
+  facts.text = text.normalize('NFC').slice(0, limits.maxTextChars);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// The same attachment arrives many times (the sender's Sent folder, every recipient's INBOX, a
+// document sent to ten agencies): its facts are remembered by content hash, within bounds.
+const CACHE_MAX_ENTRIES = 512;
+const CACHE_MAX_TEXT_CHARS = 8_000_000;
+const factsCache = new Map<string, AttachmentFacts>();
+let cachedTextChars = 0;
+
+function cacheKey(sha256: string, meta: { filename: string | null; declaredType: string | null }, limits: AttachmentLimits): string {
+  // The name and declared type take part: they refine the sniffed type of OLE and text files.
+  const l = limits;
+  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}`;
+}
+
+function remember(key: string, facts: AttachmentFacts): void {
+  const old = factsCache.get(key);
+  if (old) cachedTextChars -= old.text.length;
+  factsCache.set(key, facts);
+  cachedTextChars += facts.text.length;
+  for (const [k, v] of factsCache) {
+    if (factsCache.size <= CACHE_MAX_ENTRIES && cachedTextChars <= CACHE_MAX_TEXT_CHARS) break;
+    factsCache.delete(k);
+    cachedTextChars -= v.text.length;
+  }
+}
+
+/** What an attachment is. Never throws; a limit hit or a read error is reported in `problem`. */
+export async function inspectAttachment(
+  content: Buffer,
+  meta: { filename: string | null; declaredType: string | null },
+  limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+): Promise<AttachmentFacts> {
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const key = cacheKey(sha256, meta, limits);
+  const hit = factsCache.get(key);
+  if (hit) {
+    factsCache.delete(key); // re-inserted last: least recently used goes first
+    factsCache.set(key, hit);
+    return { ...hit, filename: meta.filename, declaredType: meta.declaredType };
+  }
+  const facts: AttachmentFacts = {
+    filename: meta.filename,
+    declaredType: meta.declaredType,
+    sniffedType: 'application/octet-stream',
+    size: content.length,
+    sha256,
+    kind: 'other',
+    digitization: 'none',
+    pages: null,
+    textPages: null,
+    text: '',
+    problem: null,
+  };
+  const run: Run = { deadline: Date.now() + limits.timeoutMs, abandoned: false };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), limits.timeoutMs);
+  });
+  const work = analyze(content, meta, facts, limits, run).then(
+    () => 'done' as const,
+    (err: unknown) => {
+      if (err instanceof DeadlineExceeded) return 'timeout' as const;
+      facts.problem = `unreadable:${facts.kind === 'other' ? 'file' : kindLabel(facts)}: ${errorMessage(err)}`;
+      return 'done' as const;
+    },
+  );
+  const outcome = await Promise.race([work, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    run.abandoned = true;
+    // A copy: the abandoned analysis may still write into `facts` before it notices.
+    return { ...facts, problem: 'timeout' };
+  }
+  // A timeout depends on the machine's load, so only complete answers are remembered.
+  remember(key, { ...facts });
+  return facts;
+}
+
+function kindLabel(facts: AttachmentFacts): string {
+  if (facts.sniffedType === DOCX_TYPE) return 'docx';
+  return facts.kind;
+}
+
+async function analyze(
+  content: Buffer,
+  meta: { filename: string | null; declaredType: string | null },
+  facts: AttachmentFacts,
+  limits: AttachmentLimits,
+  run: Run,
+): Promise<void> {
+  const sniffed = await sniffType(content, meta);
+  facts.sniffedType = sniffed.mime;
+  facts.kind = sniffed.kind;
+  // What the type alone tells, before (and whether or not) the content is read.
+  if (sniffed.kind === 'image') {
+    facts.digitization = 'scanned';
+    facts.pages = 1;
+    facts.textPages = 0;
+  } else if (sniffed.kind === 'office') {
+    facts.digitization = 'born_digital';
+  }
+  if (content.length > limits.maxBytes) {
+    facts.problem = 'over_limit:size';
+    return;
+  }
+  checkDeadline(run);
+  if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
+  else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
+  else if (sniffed.kind === 'text') inspectText(content, facts, limits);
+}

@@ -1,0 +1,285 @@
+// Raw bytes + directory → the facts of one message: what `edocwatch inspect` prints and what the
+// analyze job writes. No database, no network: the directory and limits are passed in.
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
+import { checkStructure, isMalformed } from './structure.js';
+import { collectParties, resolveParty } from '../domain/parties.js';
+import { directionOf } from '../domain/flow.js';
+import { isMachineGenerated, labelExchange } from '../domain/labels.js';
+import { messageDate } from '../domain/period.js';
+import { splitRefs } from '../domain/refs.js';
+import type {
+  AttachmentFacts,
+  DirectoryIndex,
+  DocRef,
+  Direction,
+  Evidence,
+  Labels,
+  Party,
+} from '../domain/types.js';
+
+export interface AnalyzeContext {
+  directory: DirectoryIndex;
+  /** The monitored agency (the mailbox's); null lets `inspect` guess from From, then To. */
+  monitored: string | null;
+  internalDate: Date | null;
+  /** When the message was fetched: last resort for its period. */
+  receivedAt: Date;
+  freeMailDomains?: string[];
+  limits?: AttachmentLimits;
+}
+
+export type RefSource = 'subject' | 'body' | `attachment:${number}`;
+export interface FoundRef extends DocRef {
+  role: 'transmitted' | 'cited';
+  source: RefSource;
+}
+
+export interface AnalyzedAttachment extends AttachmentFacts {
+  signatures: Array<{ kind: string; status: 'valid' | 'invalid' | 'unverified'; reason: string }>;
+}
+
+export interface PlannedExchange {
+  key: string;
+  documentRef: string | null;
+  sender: Party;
+  receiver: Party;
+  labels: Labels;
+  evidence: Evidence[];
+}
+
+export interface MessageAnalysis {
+  message: {
+    messageId: string | null;
+    subject: string;
+    date: string;
+    headerDate: string | null;
+    internalDate: string | null;
+    from: string | null;
+    to: string[];
+    cc: string[];
+    size: number;
+    sha256: string;
+    monitoredAgency: string | null;
+    direction: Direction | null;
+    threadKey: string;
+    state: 'analyzed' | 'skipped' | 'malformed';
+    problems: string[];
+    machineGenerated: string | null;
+  };
+  parties: Party[];
+  attachments: AnalyzedAttachment[];
+  refs: FoundRef[];
+  labels: Labels | null;
+  evidence: Evidence[];
+  exchanges: PlannedExchange[];
+}
+
+const MAX_BODY_CHARS = 500_000;
+
+function addrs(a: AddressObject | AddressObject[] | undefined): Array<{ address: string; name: string | null }> {
+  if (!a) return [];
+  const list = Array.isArray(a) ? a : [a];
+  const out: Array<{ address: string; name: string | null }> = [];
+  const walk = (vs: AddressObject['value']) => {
+    for (const v of vs) {
+      if (v.group) walk(v.group);
+      else if (v.address) out.push({ address: v.address.toLowerCase(), name: v.name || null });
+    }
+  };
+  for (const x of list) walk(x.value);
+  return out;
+}
+
+function headerText(parsed: ParsedMail, name: string): string | undefined {
+  const v = parsed.headers.get(name);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'object' && 'value' in v) {
+    const params = 'params' in v && v.params ? Object.entries(v.params).map(([k, p]) => `; ${k}=${String(p)}`).join('') : '';
+    return `${String((v as { value: unknown }).value)}${params}`;
+  }
+  return String(v);
+}
+
+function normalizeMessageId(id: string | undefined | null): string | null {
+  const t = id?.trim().replace(/^<|>$/g, '');
+  return t ? t.toLowerCase() : null;
+}
+
+function hashKey(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
+}
+
+function partyKey(p: Party): string {
+  return p.agencyCode ? `agency:${p.agencyCode}` : `addr:${p.address}`;
+}
+
+/** The monitored side when none is given: the first directory agency among From, then To. */
+function guessMonitored(parties: Party[]): string | null {
+  const from = parties.find((p) => p.roles.includes('from') && p.agencyCode);
+  if (from?.agencyCode) return from.agencyCode;
+  const to = parties.find((p) => p.roles.includes('to') && p.agencyCode);
+  return to?.agencyCode ?? null;
+}
+
+function dedupeRefs(found: FoundRef[]): FoundRef[] {
+  const seen = new Map<string, FoundRef>();
+  for (const r of found) {
+    const prev = seen.get(r.ref);
+    // A document cited somewhere and transmitted elsewhere is transmitted.
+    if (!prev) seen.set(r.ref, r);
+    else if (prev.role === 'cited' && r.role === 'transmitted') seen.set(r.ref, { ...prev, role: 'transmitted' });
+  }
+  return [...seen.values()];
+}
+
+export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<MessageAnalysis> {
+  const structure = checkStructure(raw);
+  const sha256 = createHash('sha256').update(raw).digest('hex');
+  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 });
+  const problems = [...structure.problems];
+
+  const headerDate = parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
+  const date = messageDate(headerDate, ctx.internalDate, ctx.receivedAt);
+  const subject = (parsed.subject ?? '').normalize('NFC');
+  const from = addrs(parsed.from);
+  const to = addrs(parsed.to);
+  const cc = addrs(parsed.cc);
+  const bcc = addrs(parsed.bcc);
+  const replyTo = addrs(parsed.replyTo);
+  const senderHeader = parsed.headers.get('sender') as AddressObject | undefined;
+  const partyOpts = ctx.freeMailDomains ? { freeMailDomains: ctx.freeMailDomains } : undefined;
+  const parties = collectParties(
+    { from, to, cc, bcc, replyTo, sender: addrs(senderHeader) },
+    ctx.directory,
+    date,
+    partyOpts,
+  );
+  const monitored = ctx.monitored ?? guessMonitored(parties);
+
+  // Attachments: every part mailparser exposes as one, read from its bytes.
+  const limits = ctx.limits ?? DEFAULT_ATTACHMENT_LIMITS;
+  const attachments: AnalyzedAttachment[] = [];
+  for (const a of parsed.attachments) {
+    const facts = await inspectAttachment(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null }, limits);
+    const signatures: AnalyzedAttachment['signatures'] = [];
+    if (facts.kind === 'signature')
+      signatures.push({ kind: 'pkcs7', status: 'unverified', reason: 'no trust anchor configured; signature not yet verified' });
+    attachments.push({ ...facts, signatures });
+  }
+  const contentType = headerText(parsed, 'content-type') ?? '';
+  const smimeSigned = /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
+
+  // References: subject, body, then attachment text, each with its role.
+  const body = (parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).normalize('NFC').slice(0, MAX_BODY_CHARS);
+  const found: FoundRef[] = [];
+  const take = (text: string, source: RefSource) => {
+    const { transmitted, cited } = splitRefs(text);
+    for (const r of transmitted) found.push({ ...r, role: 'transmitted', source });
+    for (const r of cited) found.push({ ...r, role: 'cited', source });
+  };
+  take(subject, 'subject');
+  take(body, 'body');
+  attachments.forEach((a, i) => {
+    if (a.text) take(a.text.normalize('NFC'), `attachment:${i}`);
+    // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
+    if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
+  });
+  const refs = dedupeRefs(found);
+
+  const headersLc: Record<string, string | undefined> = {};
+  for (const k of parsed.headers.keys()) headersLc[k.toLowerCase()] = headerText(parsed, k);
+  const machine = isMachineGenerated(headersLc, subject, from[0]?.address ?? null);
+
+  const fromParty = parties.find((p) => p.roles.includes('from')) ?? null;
+  const recipients = parties.filter((p) => p.roles.some((r) => r === 'to' || r === 'cc' || r === 'bcc'));
+  const direction = monitored && fromParty ? directionOf(monitored, fromParty, recipients) : null;
+
+  const state: MessageAnalysis['message']['state'] = machine.machine ? 'skipped' : isMalformed(problems) ? 'malformed' : 'analyzed';
+  const messageKey = normalizeMessageId(parsed.messageId) ?? `sha:${sha256}`;
+
+  // Exchanges: one per transmitted document (or the message) and receiving party.
+  const exchanges: PlannedExchange[] = [];
+  if (!machine.machine && fromParty) {
+    const receivers: Party[] = [];
+    const seen = new Set<string>();
+    const toFirst = [...recipients].sort((a, b) => Number(b.roles.includes('to')) - Number(a.roles.includes('to')));
+    for (const p of toFirst) {
+      // Bcc copies are exchanges only toward the monitored agency (we cannot see other mailboxes' Bcc).
+      if (p.roles.length === 1 && p.roles[0] === 'bcc' && p.agencyCode !== monitored) continue;
+      const k = partyKey(p);
+      if (!seen.has(k)) {
+        seen.add(k);
+        receivers.push(p);
+      }
+    }
+    // Inbound mail that reached the monitored agency by an alias or Bcc: it is still a receiver.
+    if (monitored && direction === 'inbound' && !seen.has(`agency:${monitored}`)) {
+      const agency = ctx.directory.agencies.get(monitored);
+      if (agency) {
+        const address = agency.addresses[0] ?? `(${agency.code})`;
+        receivers.push({ ...resolveParty(address, agency.name, ctx.directory, date, partyOpts), agencyCode: agency.code, agencyLevel: agency.level, kind: 'agency', matchedBy: 'mailbox', roles: ['to'] });
+      }
+    }
+    const transmitted = refs.filter((r) => r.role === 'transmitted');
+    const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
+    const text = [body, ...attachments.map((a) => a.text)].join('\n');
+    const attachmentFacts = attachments.map((a) => ({
+      filename: a.filename,
+      kind: a.kind,
+      digitization: a.digitization,
+      signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
+    }));
+    for (const doc of docs) {
+      for (const receiver of receivers) {
+        const { labels, evidence } = labelExchange({
+          subject,
+          text,
+          attachments: attachmentFacts,
+          sender: fromParty,
+          receiver,
+          hasDocument: doc !== null,
+          machineGenerated: false,
+        });
+        if (smimeSigned && !labels.signed) {
+          labels.signed = true;
+          evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: 'Thư được ký số S/MIME (multipart/signed)' });
+        }
+        exchanges.push({ key: hashKey(messageKey, doc ?? '', partyKey(receiver)), documentRef: doc, sender: fromParty, receiver, labels, evidence });
+      }
+    }
+  }
+  const main = exchanges[0] ?? null;
+  const references = parsed.references ? (Array.isArray(parsed.references) ? parsed.references : [parsed.references]) : [];
+  const threadKey = normalizeMessageId(references[0]) ?? normalizeMessageId(parsed.inReplyTo) ?? messageKey;
+
+  return {
+    message: {
+      messageId: parsed.messageId ?? null,
+      subject,
+      date: date.toISOString(),
+      headerDate: headerDate?.toISOString() ?? null,
+      internalDate: ctx.internalDate?.toISOString() ?? null,
+      from: from[0]?.address ?? null,
+      to: to.map((a) => a.address),
+      cc: cc.map((a) => a.address),
+      size: raw.length,
+      sha256,
+      monitoredAgency: monitored,
+      direction,
+      threadKey,
+      state,
+      problems,
+      machineGenerated: machine.reason,
+    },
+    parties,
+    attachments,
+    refs,
+    labels: main ? main.labels : machine.machine ? { form: null, digitization: 'none', signed: false, flow: 'unknown', secret: false } : null,
+    evidence: main ? main.evidence : machine.machine ? [{ label: 'form', value: null, rule: 'skip.machine_generated', detail: machine.reason ?? '' }] : [],
+    exchanges,
+  };
+}

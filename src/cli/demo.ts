@@ -1,0 +1,50 @@
+// `edocwatch demo`: the whole pipeline on generated sample mail, ending with a summary table and the
+// quarter's HTML report (see src/demo/run-demo.ts).
+import Table from 'cli-table3';
+import { loadConfig } from '../config/config.js';
+import { prepareDemo, syncDemo } from '../demo/run-demo.js';
+import { periodStats } from '../report/stats.js';
+import { buildReport } from './report.js';
+import { formatKpi } from './stats.js';
+import type { Out } from './main.js';
+
+export async function runDemo(io: Out, o: { count: number; out: string; period?: string }): Promise<number> {
+  const period = o.period ?? '2026-Q3';
+  const started = Date.now();
+  const say = (s: string) => io.err(s);
+  const { rt, agencies, generated } = await prepareDemo(loadConfig(), { count: o.count, out: o.out, period, log: say });
+  try {
+    say(`Đã nạp / appended ${generated} messages (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const t0 = Date.now();
+    const results = await syncDemo(rt, say);
+    say(`Đồng bộ + phân tích / sync + analysis: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const names = new Map(agencies.map((a) => [a.code, a.name]));
+    const stats = await periodStats(rt.pool, rt.config, period);
+    const t = new Table({ head: ['Cơ quan / agency', 'Thư mới / new', 'Gửi / sent', 'Nhận / received', 'K1', 'K4e', 'K5', 'K6'] });
+    for (const r of results) {
+      const k = stats.agencies[r.agency];
+      const k7 = stats.k7.agencies[r.agency];
+      t.push([
+        names.get(r.agency) ?? r.agency,
+        r.ok ? r.newMessages : `LỖI: ${r.error}`,
+        k7?.sent ?? 0,
+        k7?.received ?? 0,
+        k ? formatKpi(k.K1) : '—',
+        k ? formatKpi(k.K4e) : '—',
+        k ? formatKpi(k.K5) : '—',
+        k ? formatKpi(k.K6) : '—',
+      ]);
+    }
+    io.out(t.toString());
+    const m = stats.messages;
+    io.out(`Kỳ / period ${period}: ${m.total} thư / messages (${Object.entries(m.byState).map(([k, v]) => `${k} ${v}`).join(', ')}), ${m.exchanges} lượt trao đổi / exchanges, ${m.documents} văn bản / documents`);
+    const p = new Table({ head: ['KPI', 'Toàn tỉnh / province'] });
+    for (const [id, v] of Object.entries(stats.province)) p.push([id, formatKpi(v)]);
+    io.out(p.toString());
+    const file = await buildReport(rt, period, o.out);
+    io.out(`Báo cáo / report: ${file}`);
+    return results.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    await rt.close();
+  }
+}

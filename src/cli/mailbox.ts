@@ -1,0 +1,123 @@
+// `edocwatch mailbox add|list|test`: mailboxes are saved only after their connection works (unless
+// --no-test), with the password sealed by EDOCWATCH_SECRET_KEY; it is never printed or logged.
+import Table from 'cli-table3';
+import { requireKey, seal } from '../crypto/secrets.js';
+import { getAgency } from '../db/agencies.js';
+import { findMailbox, getMailbox, insertMailbox, listMailboxes, type MailboxRow } from '../db/mailboxes.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { chooseFolders, connectImap, type ImapSettings, type Security } from '../imap/client.js';
+import { imapSettingsOf } from '../jobs/sync.js';
+import type { Config } from '../config/config.js';
+import { json, withRuntime } from './context.js';
+import type { Out } from './main.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Connects, lists folders and returns the ones that would be watched. */
+export async function testConnection(s: ImapSettings, configured: string[]): Promise<string[]> {
+  const client = await connectImap(s);
+  try {
+    return chooseFolders(await client.list(), configured).map((f) => f.path);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+function settingsFrom(o: { host: string; port: number; security: Security; user: string; password: string; tlsInsecure: boolean }, c: Config): ImapSettings {
+  return {
+    ...o,
+    connectionTimeoutMs: c.sync.connectionTimeoutMs,
+    greetingTimeoutMs: c.sync.greetingTimeoutMs,
+    socketTimeoutMs: c.sync.socketTimeoutMs,
+  };
+}
+
+export async function runMailboxAdd(io: Out, o: Record<string, unknown>): Promise<number> {
+  const security: Security = o.starttls ? 'starttls' : o.tls === false ? 'none' : 'tls';
+  if (o.starttls && o.tls === true) throw new UsageError('--tls và --starttls loại trừ nhau / --tls and --starttls exclude each other');
+  const port = (o.port as number | undefined) ?? (security === 'tls' ? 993 : 143);
+  if (port < 1 || port > 65535) throw new UsageError(`--port: ${port} is not a TCP port`);
+  const folders = String(o.folders ?? 'INBOX').split(',').map((s) => s.trim()).filter(Boolean);
+  let password: string;
+  if (o.passwordEnv && o.passwordStdin) throw new UsageError('dùng một trong / use one of --password-env or --password-stdin');
+  if (typeof o.passwordEnv === 'string') {
+    const v = process.env[o.passwordEnv];
+    if (v === undefined || v === '') throw new UsageError(`biến môi trường trống / environment variable ${o.passwordEnv} is not set`);
+    password = v;
+  } else if (o.passwordStdin) {
+    password = await readStdin();
+    if (!password) throw new UsageError('không có mật khẩu trên stdin / no password on standard input');
+  } else {
+    throw new UsageError('cần mật khẩu / a password is needed: --password-env VAR or --password-stdin');
+  }
+  return withRuntime(async (rt) => {
+    const key = requireKey(rt.config.secretKey);
+    const agencyCode = String(o.agency);
+    if (!(await getAgency(rt.pool, agencyCode)))
+      throw new NotFoundError(`không có cơ quan / unknown agency code ${agencyCode}: import the directory first (edocwatch agency import)`);
+    const host = String(o.host);
+    const user = String(o.user);
+    if (await findMailbox(rt.pool, host, port, user)) throw new UsageError(`hộp thư đã có / mailbox ${user} at ${host}:${port} already exists`);
+    if (o.test !== false) {
+      const watched = await testConnection(settingsFrom({ host, port, security, user, password, tlsInsecure: Boolean(o.tlsInsecure) }, rt.config), folders);
+      io.err(`kết nối tốt / connection OK; folders: ${watched.join(', ')}`);
+    }
+    const id = await insertMailbox(rt.pool, {
+      agencyCode,
+      host,
+      port,
+      security,
+      username: user,
+      secretEnc: seal(password, key),
+      folders,
+      tlsInsecure: Boolean(o.tlsInsecure),
+    });
+    io.out(String(id));
+    return 0;
+  });
+}
+
+export function mailboxJson(m: MailboxRow, now = Date.now()) {
+  return {
+    id: m.id,
+    agency: m.agency_code,
+    host: m.host,
+    port: m.port,
+    security: m.security,
+    user: m.username,
+    folders: m.folders,
+    enabled: m.enabled,
+    last_sync: m.last_sync_at?.toISOString() ?? null,
+    last_success: m.last_success_at?.toISOString() ?? null,
+    lag_seconds: m.last_success_at ? Math.round((now - m.last_success_at.getTime()) / 1000) : null,
+    last_error: m.last_error,
+  };
+}
+
+export async function runMailboxList(io: Out, asJson: boolean): Promise<number> {
+  return withRuntime(async (rt) => {
+    const list = (await listMailboxes(rt.pool)).map((m) => mailboxJson(m));
+    if (asJson) {
+      io.out(json(list));
+      return 0;
+    }
+    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Máy chủ / server', 'Tài khoản / user', 'Đồng bộ / last sync', 'Trễ / lag (s)', 'Lỗi / last error'] });
+    for (const m of list) t.push([m.id, m.agency, `${m.host}:${m.port} (${m.security})`, m.user, m.last_sync ?? '—', m.lag_seconds ?? '—', m.last_error ?? '']);
+    io.out(t.toString());
+    return 0;
+  });
+}
+
+export async function runMailboxTest(io: Out, id: number): Promise<number> {
+  return withRuntime(async (rt) => {
+    const mb = await getMailbox(rt.pool, id);
+    if (!mb) throw new NotFoundError(`không có hộp thư / no mailbox with id ${id}`);
+    const watched = await testConnection(imapSettingsOf(mb, rt.config, requireKey(rt.config.secretKey)), mb.folders);
+    io.out(`kết nối tốt / connection OK: ${mb.username}@${mb.host}:${mb.port}; folders: ${watched.join(', ')}`);
+    return 0;
+  });
+}

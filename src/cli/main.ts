@@ -1,0 +1,142 @@
+// The `edocwatch` command (DESIGN.md "Interfaces"): argument parsing with commander, one module per
+// command. Errors reach the operator as one line `edocwatch: …` and a non-zero exit, never a stack
+// trace (set LOG_LEVEL=debug to see one).
+import { Command, CommanderError, Option } from 'commander';
+import { EdocError } from '../errors.js';
+import { ConfigError } from '../config/config.js';
+import { runMigrate } from './migrate.js';
+import { runAgencyImport, runAgencyList } from './agency.js';
+import { runMailboxAdd, runMailboxList, runMailboxTest } from './mailbox.js';
+import { runSync } from './sync.js';
+import { runWorker } from './worker.js';
+import { runInspect } from './inspect.js';
+import { runRefs } from './refs.js';
+import { runStatus } from './status.js';
+import { runStats } from './stats.js';
+import { runDemo } from './demo.js';
+import { runReportBuild } from './report.js';
+
+export type Out = { out: (s: string) => void; err: (s: string) => void };
+
+const stdio: Out = {
+  out: (s) => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+function intArg(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new EdocError('E_USAGE', `${name} phải là số nguyên / must be a whole number (got ${JSON.stringify(v)})`, 2);
+    return Number(v);
+  };
+}
+
+export function buildProgram(io: Out, setCode: (c: number) => void): Command {
+  const program = new Command('edocwatch')
+    .description('Đo lường trao đổi văn bản điện tử qua thư công vụ / measures official document exchange by email')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+
+  program.command('migrate').description('tạo hoặc nâng cấp lược đồ CSDL / create or upgrade the schema')
+    .action(async () => setCode(await runMigrate(io)));
+
+  const agency = program.command('agency').description('danh bạ cơ quan / the agency directory');
+  agency.command('import').argument('<file>', 'YAML or CSV directory file').description('nạp danh bạ / load the directory')
+    .action(async (file: string) => setCode(await runAgencyImport(io, file)));
+  agency.command('list').option('--json', 'JSON array').description('liệt kê / list agencies')
+    .action(async (o: { json?: boolean }) => setCode(await runAgencyList(io, Boolean(o.json))));
+
+  const mailbox = program.command('mailbox').description('hộp thư công vụ / official mailboxes');
+  mailbox.command('add').description('thêm hộp thư / add a mailbox (tests the connection first)')
+    .requiredOption('--agency <code>', 'agency identifier code')
+    .requiredOption('--host <host>', 'IMAP host')
+    .option('--port <port>', 'IMAP port (993 with TLS, 143 otherwise)', intArg('--port'))
+    .option('--tls', 'implicit TLS (default)')
+    .option('--starttls', 'STARTTLS')
+    .option('--no-tls', 'no encryption (loopback or trusted networks only)')
+    .option('--tls-insecure', 'accept an unverified certificate for this mailbox (named exception)')
+    .requiredOption('--user <user>', 'IMAP user name')
+    .option('--password-env <var>', 'read the password from this environment variable')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--folders <list>', 'folders to watch, comma-separated (the \\Sent folder is always found)', 'INBOX')
+    .option('--no-test', 'save without testing the connection')
+    .action(async (o: Record<string, unknown>) => setCode(await runMailboxAdd(io, o)));
+  mailbox.command('list').option('--json', 'JSON').description('liệt kê hộp thư / list mailboxes')
+    .action(async (o: { json?: boolean }) => setCode(await runMailboxList(io, Boolean(o.json))));
+  mailbox.command('test').argument('<id>', 'mailbox id', intArg('id')).description('kiểm tra kết nối / test the connection')
+    .action(async (id: number) => setCode(await runMailboxTest(io, id)));
+
+  program.command('sync').description('đồng bộ một lượt / one pass over the mailboxes, until analysis drains')
+    .option('--mailbox <id>', 'only this mailbox', intArg('--mailbox'))
+    .action(async (o: { mailbox?: number }) => setCode(await runSync(io, o)));
+
+  program.command('worker').description('tiến trình xử lý hàng đợi / long-running queue workers')
+    .addOption(new Option('--queues <list>', 'queues to work on').default('sync,analyze,report'))
+    .action(async (o: { queues: string }) => setCode(await runWorker(io, o.queues)));
+
+  program.command('inspect').argument('<file>', '.eml file').description('phân tích một thư (JSON) / analyze one message, no database')
+    .option('--agency <code>', 'the monitored agency')
+    .option('--directory <file>', 'directory file (default: the sample in config/)')
+    .action(async (file: string, o: { agency?: string; directory?: string }) => setCode(await runInspect(io, file, o)));
+
+  program.command('refs').description('trích số/ký hiệu văn bản từ stdin / document references in standard input (JSON)')
+    .option('--jsonl', 'one JSON string per line in, one array per line out')
+    .action(async (o: { jsonl?: boolean }) => setCode(await runRefs(io, Boolean(o.jsonl))));
+
+  program.command('status').description('tình trạng / mailboxes, messages by state, queues')
+    .option('--json', 'JSON')
+    .action(async (o: { json?: boolean }) => setCode(await runStatus(io, Boolean(o.json))));
+
+  program.command('stats').description('chỉ tiêu theo kỳ / KPIs for a period')
+    .requiredOption('--period <period>', '2026-Q3 or 2026')
+    .option('--agency <code>', 'one agency')
+    .option('--json', 'JSON')
+    .action(async (o: { period: string; agency?: string; json?: boolean }) => setCode(await runStats(io, o)));
+
+  const report = program.command('report').description('báo cáo / reports');
+  report.command('build').requiredOption('--period <period>', '2026-Q3 or 2026').requiredOption('--out <dir>', 'output folder')
+    .option('--issuer <code>', 'agency code of the issuing body (default: the Provincial PC)')
+    .description('dựng báo cáo HTML / build the report (HTML)')
+    .action(async (o: { period: string; out: string; issuer?: string }) => setCode(await runReportBuild(io, o)));
+
+  program.command('demo').description('chạy thử toàn bộ quy trình / the whole pipeline on generated sample mail')
+    .option('--count <n>', 'messages to generate', intArg('--count'), 600)
+    .option('--out <dir>', 'where the report goes', 'out/demo')
+    .action(async (o: { count: number; out: string }) => setCode(await runDemo(io, o)));
+
+  return program;
+}
+
+export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: Out): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message; help and version exit 0.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof ConfigError) {
+    io.err(`edocwatch: ${err.message}`);
+    return 2;
+  }
+  if (err instanceof EdocError) {
+    io.err(`edocwatch: ${err.message}`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  io.err(`edocwatch: lỗi không mong đợi / unexpected error: ${e?.message ?? String(err)}`);
+  if (process.env.LOG_LEVEL === 'debug' && e?.stack) io.err(e.stack);
+  return 1;
+}

@@ -1,0 +1,218 @@
+// Configuration: config/default.yaml, then the YAML file named by EDOCWATCH_CONFIG, then environment
+// variables. Parsed once at start and validated with zod; every bad value is reported together so an
+// operator fixes them in one go. The only I/O here is reading the YAML files.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { repoRoot } from './paths.js';
+import { EdocError } from '../errors.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const TARGET_RE = /^(>=|<=|>|<)\s*(0(\.\d+)?|1(\.0+)?)$/;
+
+const urlWith = (protocols: string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  database_url: urlWith(['postgres:', 'postgresql:']),
+  redis_url: urlWith(['redis:', 'rediss:']),
+  secret_key: z
+    .string()
+    .nullable()
+    .refine((s) => s === null || Buffer.from(s, 'base64').length === 32, {
+      message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+    }),
+  smtp_url: urlWith(['smtp:', 'smtps:']).nullable(),
+  raw_store: z.string().min(1).refine((s) => !s.startsWith('s3://'), {
+    message: 's3:// raw stores are not supported yet; use a folder (a shared volume for several hosts)',
+  }),
+  queue_prefix: z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'),
+  log_level: z.enum(LOG_LEVELS),
+  directory_file: z.string().min(1),
+  time_zone: z.literal('Asia/Ho_Chi_Minh', { message: 'must be Asia/Ho_Chi_Minh (the directive is provincial)' }),
+  sync: z.object({
+    fetch_batch: positiveInt.max(5000),
+    max_message_bytes: positiveInt,
+    connection_timeout_ms: positiveInt,
+    greeting_timeout_ms: positiveInt,
+    socket_timeout_ms: positiveInt,
+    folders: z.array(z.string().min(1)),
+  }),
+  analyze: z.object({
+    concurrency: positiveInt.max(256),
+    max_attachment_bytes: positiveInt,
+    max_pdf_pages: positiveInt,
+    attachment_timeout_ms: positiveInt,
+  }),
+  free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
+  targets: z.record(
+    z.string().regex(/^\d{4}$/, 'must be a year'),
+    z.record(z.string(), z.string().regex(TARGET_RE, 'must look like ">=0.55" or "<0.5"')),
+  ),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  databaseUrl: string;
+  redisUrl: string;
+  secretKey: Buffer | null;
+  smtpUrl: string | null;
+  rawStore: string;
+  queuePrefix: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  directoryFile: string;
+  sync: {
+    fetchBatch: number;
+    maxMessageBytes: number;
+    connectionTimeoutMs: number;
+    greetingTimeoutMs: number;
+    socketTimeoutMs: number;
+    folders: string[];
+  };
+  analyze: { concurrency: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number };
+  freeMailDomains: string[];
+  targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
+}
+
+/** Environment variables and the config key each one overrides. */
+export const ENV_KEYS: Record<string, string> = {
+  DATABASE_URL: 'database_url',
+  REDIS_URL: 'redis_url',
+  EDOCWATCH_SECRET_KEY: 'secret_key',
+  SMTP_URL: 'smtp_url',
+  RAW_STORE: 'raw_store',
+  EDOCWATCH_QUEUE_PREFIX: 'queue_prefix',
+  LOG_LEVEL: 'log_level',
+  EDOCWATCH_DIRECTORY: 'directory_file',
+  EDOCWATCH_ANALYZE_CONCURRENCY: 'analyze.concurrency',
+  EDOCWATCH_FETCH_BATCH: 'sync.fetch_batch',
+};
+
+export class ConfigError extends EdocError {
+  constructor(public readonly problems: string[]) {
+    super('E_CONFIG', `cấu hình không hợp lệ / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  try {
+    const doc: unknown = parseYaml(text);
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('the top level must be a mapping');
+    return doc as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError([`${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`]);
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isRecord(b) && isRecord(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    const next = cur[k];
+    if (!isRecord(next)) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1] as string] = value;
+}
+
+function parseTarget(s: string): { op: '>=' | '>' | '<' | '<='; value: number } {
+  const m = TARGET_RE.exec(s.trim()) as RegExpExecArray;
+  return { op: m[1] as '>=' | '>' | '<' | '<=', value: Number(m[2]) };
+}
+
+/** Loads and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const root = repoRoot();
+  let raw = readYaml(path.join(root, 'config', 'default.yaml'));
+  if (env.EDOCWATCH_CONFIG) raw = deepMerge(raw, readYaml(env.EDOCWATCH_CONFIG));
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, key, v);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const envFor = Object.fromEntries(Object.entries(ENV_KEYS).map(([e, k]) => [k, e]));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.');
+        const hint = envFor[key] ? ` (${envFor[key]})` : '';
+        const shown = key === 'secret_key' ? '' : valueAt(raw, i.path);
+        return `${key || '(top level)'}${hint}: ${i.message}${shown}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.database_url,
+    redisUrl: c.redis_url,
+    secretKey: c.secret_key === null ? null : Buffer.from(c.secret_key, 'base64'),
+    smtpUrl: c.smtp_url,
+    rawStore: path.resolve(c.raw_store),
+    queuePrefix: c.queue_prefix,
+    logLevel: c.log_level,
+    directoryFile: path.isAbsolute(c.directory_file) ? c.directory_file : path.join(root, c.directory_file),
+    sync: {
+      fetchBatch: c.sync.fetch_batch,
+      maxMessageBytes: c.sync.max_message_bytes,
+      connectionTimeoutMs: c.sync.connection_timeout_ms,
+      greetingTimeoutMs: c.sync.greeting_timeout_ms,
+      socketTimeoutMs: c.sync.socket_timeout_ms,
+      folders: c.sync.folders,
+    },
+    analyze: {
+      concurrency: c.analyze.concurrency,
+      maxAttachmentBytes: c.analyze.max_attachment_bytes,
+      maxPdfPages: c.analyze.max_pdf_pages,
+      attachmentTimeoutMs: c.analyze.attachment_timeout_ms,
+    },
+    freeMailDomains: c.free_mail_domains,
+    targets: Object.fromEntries(
+      Object.entries(c.targets).map(([y, t]) => [y, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, parseTarget(v)]))]),
+    ),
+  };
+}
+
+function valueAt(raw: unknown, p: PropertyKey[]): string {
+  let cur: unknown = raw;
+  for (const k of p) {
+    if (!isRecord(cur) && !Array.isArray(cur)) return '';
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  if (cur === undefined) return ' (missing)';
+  if (typeof cur === 'object') return '';
+  return ` (got ${JSON.stringify(cur)})`;
+}

@@ -1,0 +1,108 @@
+// Mailboxes and their per-folder checkpoints.
+import type { Queryable } from './pool.js';
+import type { Security } from '../imap/client.js';
+
+export interface MailboxRow {
+  id: number;
+  agency_code: string;
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  auth_kind: 'password' | 'oauth2';
+  secret_enc: Buffer;
+  folders: string[];
+  tls_insecure: boolean;
+  enabled: boolean;
+  created_at: Date;
+  last_sync_at: Date | null;
+  last_success_at: Date | null;
+  last_error: string | null;
+  last_error_at: Date | null;
+}
+
+export interface NewMailbox {
+  agencyCode: string;
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  secretEnc: Buffer;
+  folders: string[];
+  tlsInsecure: boolean;
+}
+
+export async function insertMailbox(db: Queryable, m: NewMailbox): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO mailboxes (agency_code, host, port, security, username, secret_enc, folders, tls_insecure)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8) RETURNING id`,
+    [m.agencyCode, m.host, m.port, m.security, m.username, m.secretEnc, m.folders, m.tlsInsecure],
+  );
+  return (rows[0] as { id: number }).id;
+}
+
+export async function getMailbox(db: Queryable, id: number): Promise<MailboxRow | null> {
+  const { rows } = await db.query<MailboxRow>('SELECT * FROM mailboxes WHERE id = $1', [id]);
+  return rows[0] ?? null;
+}
+
+export async function findMailbox(db: Queryable, host: string, port: number, username: string): Promise<MailboxRow | null> {
+  const { rows } = await db.query<MailboxRow>('SELECT * FROM mailboxes WHERE host = $1 AND port = $2 AND username = $3', [host, port, username]);
+  return rows[0] ?? null;
+}
+
+export async function listMailboxes(db: Queryable, opts: { enabledOnly?: boolean } = {}): Promise<MailboxRow[]> {
+  const { rows } = await db.query<MailboxRow>(
+    `SELECT * FROM mailboxes WHERE ($1::boolean IS NOT TRUE OR enabled) ORDER BY id`,
+    [opts.enabledOnly ?? false],
+  );
+  return rows;
+}
+
+export async function recordSyncOutcome(db: Queryable, id: number, error: string | null): Promise<void> {
+  await db.query(
+    error === null
+      ? `UPDATE mailboxes SET last_sync_at = now(), last_success_at = now(), last_error = NULL, last_error_at = NULL WHERE id = $1`
+      : `UPDATE mailboxes SET last_sync_at = now(), last_error = $2, last_error_at = now() WHERE id = $1`,
+    error === null ? [id] : [id, error],
+  );
+}
+
+export interface Checkpoint {
+  folder: string;
+  uidvalidity: number;
+  last_uid: number;
+  highest_modseq: number | null;
+}
+
+export async function getCheckpoint(db: Queryable, mailboxId: number, folder: string): Promise<Checkpoint | null> {
+  const { rows } = await db.query<Checkpoint>(
+    'SELECT folder, uidvalidity, last_uid, highest_modseq FROM folder_checkpoints WHERE mailbox_id = $1 AND folder = $2',
+    [mailboxId, folder],
+  );
+  return rows[0] ?? null;
+}
+
+/** Moves a folder's checkpoint; never backwards within one UIDVALIDITY. */
+export async function saveCheckpoint(
+  db: Queryable,
+  mailboxId: number,
+  folder: string,
+  specialUse: string | null,
+  uidvalidity: number,
+  lastUid: number,
+  highestModseq: number | null,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO folder_checkpoints (mailbox_id, folder, special_use, uidvalidity, last_uid, highest_modseq)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (mailbox_id, folder) DO UPDATE SET
+       special_use = EXCLUDED.special_use,
+       last_uid = CASE WHEN folder_checkpoints.uidvalidity = EXCLUDED.uidvalidity
+                       THEN GREATEST(folder_checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
+       uidvalidity = EXCLUDED.uidvalidity,
+       highest_modseq = EXCLUDED.highest_modseq,
+       updated_at = now()`,
+    [mailboxId, folder, specialUse, uidvalidity, lastUid, highestModseq],
+  );
+}

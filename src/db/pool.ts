@@ -1,0 +1,54 @@
+// Postgres connections (pg). Every statement in edocwatch is parameterized; this module only opens
+// pools, runs transactions and turns connection failures into one clear operator message.
+import pg from 'pg';
+import { ServiceError } from '../errors.js';
+import { redactUrl } from '../logger.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+// bigint columns (ids, UIDs) come back as strings by default; they fit in a JS number here.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+export function createPool(databaseUrl: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs fn in one transaction: all of it is written, or none. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Checks the database answers; throws a ServiceError naming it (without its password) otherwise. */
+export async function checkDatabase(pool: pg.Pool, databaseUrl: string): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    throw databaseError(err, databaseUrl);
+  }
+}
+
+export function databaseError(err: unknown, databaseUrl: string): ServiceError {
+  const e = err as { code?: string; message?: string };
+  if (e.code === '3D000')
+    return new ServiceError('E_DB_MISSING', `cơ sở dữ liệu chưa có / database does not exist: ${redactUrl(databaseUrl)} — run: edocwatch migrate`);
+  if (e.code === '42P01')
+    return new ServiceError('E_DB_SCHEMA', `chưa tạo lược đồ / the schema is missing in ${redactUrl(databaseUrl)} — run: edocwatch migrate`);
+  return new ServiceError('E_DB_UNREACHABLE', `không kết nối được PostgreSQL / cannot reach PostgreSQL at ${redactUrl(databaseUrl)}: ${e.message ?? String(err)}`);
+}

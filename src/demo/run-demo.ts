@@ -1,0 +1,162 @@
+// The demo: a province's official mail, generated, loaded into the local Dovecot over IMAP, synced
+// and analyzed by the real pipeline (queues, workers, Postgres), ending with a summary table and
+// the quarter's HTML report. It uses its own database (<name>_demo), queue prefix and raw store so
+// it never touches production data, and starts from scratch on every run.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import { repoRoot } from '../config/paths.js';
+import { loadDirectoryFile } from '../config/directory-file.js';
+import { seal } from '../crypto/secrets.js';
+import { upsertAgencies } from '../db/agencies.js';
+import { insertMailbox } from '../db/mailboxes.js';
+import { migrate } from '../db/migrate.js';
+import { withTransaction } from '../db/pool.js';
+import { parsePeriod } from '../domain/period.js';
+import type { Agency } from '../domain/types.js';
+import { devDovecot, ensureImapUser, waitForImap } from '../devenv/dovecot.js';
+import { ServiceError } from '../errors.js';
+import { runSyncPass } from '../pipeline/sync-pass.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { generateCorpus, type GeneratedMessage } from './corpus.js';
+
+export const DEMO_MONITORED = [
+  '000.00.00.H30', // UBND tỉnh
+  '000.00.02.H30', // Sở Nội vụ
+  '000.00.03.H30', // Sở Tài chính
+  '000.00.09.H30', // Sở Y tế
+  '000.00.10.H30', // Sở Khoa học và Công nghệ
+  '000.31.01.H30', // Phường Minh Sơn
+  '000.32.01.H30', // Xã Tân Lập
+  '000.34.01.H30', // Xã Nậm Khắt
+];
+
+export const imapUserOf = (code: string): string => `mb-${code.toLowerCase().replace(/\./g, '-')}`;
+
+export function demoDatabaseUrl(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  const name = u.pathname.replace(/^\//, '') || 'edocwatch';
+  u.pathname = `/${name.endsWith('_demo') ? name : `${name}_demo`}`;
+  return u.toString();
+}
+
+async function recreateDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  u.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Appends generated messages to their mailboxes' folders, keeping one IMAP connection per mailbox. */
+export async function loadIntoImap(
+  messages: AsyncIterable<GeneratedMessage> | Iterable<GeneratedMessage>,
+  passwords: Map<string, string>,
+  onCount?: (n: number) => void,
+): Promise<number> {
+  const dd = devDovecot();
+  const clients = new Map<string, ImapFlow>();
+  let n = 0;
+  try {
+    for await (const m of messages) {
+      let c = clients.get(m.mailbox);
+      if (!c) {
+        c = new ImapFlow({ host: dd.host, port: dd.port, secure: false, doSTARTTLS: false, auth: { user: imapUserOf(m.mailbox), pass: passwords.get(m.mailbox) ?? '' }, logger: false });
+        c.on('error', () => undefined);
+        await c.connect();
+        clients.set(m.mailbox, c);
+      }
+      await c.append(m.folder, m.raw, [], m.internalDate);
+      n++;
+      if (n % 100 === 0) onCount?.(n);
+    }
+  } finally {
+    for (const c of clients.values()) await c.logout().catch(() => c.close());
+  }
+  return n;
+}
+
+export interface DemoOptions {
+  count: number;
+  out: string;
+  period?: string;
+  seed?: number;
+  log?: (s: string) => void;
+}
+
+export interface DemoResult {
+  runtimeConfig: Config;
+  period: string;
+  generated: number;
+  mailboxes: number;
+  reportFile: string | null;
+}
+
+/** Prepares the demo database, users and mail; returns an open runtime on the demo database. */
+export async function prepareDemo(base: Config, opts: DemoOptions): Promise<{ rt: Runtime; agencies: Agency[]; generated: number }> {
+  const say = opts.log ?? (() => undefined);
+  const dd = devDovecot();
+  try {
+    await waitForImap(dd.port, 5_000);
+  } catch {
+    throw new ServiceError('E_IMAP_UNREACHABLE', `Dovecot không chạy / the local Dovecot is not answering on ${dd.host}:${dd.port}: run \`bash scripts/services.sh up\` first (npm run demo does)`);
+  }
+  const config: Config = {
+    ...base,
+    databaseUrl: demoDatabaseUrl(base.databaseUrl),
+    queuePrefix: '{edocwatch-demo}',
+    rawStore: path.join(repoRoot(), '.tmp', 'demo', 'raw'),
+    secretKey: base.secretKey ?? randomBytes(32),
+  };
+  say(`Cơ sở dữ liệu demo / demo database: ${new URL(config.databaseUrl).pathname.slice(1)}`);
+  await recreateDatabase(config.databaseUrl);
+  await migrate(config.databaseUrl);
+  await rm(config.rawStore, { recursive: true, force: true });
+  const agencies = await loadDirectoryFile(config.directoryFile);
+  const rt = await createRuntime({ config });
+  try {
+    await withTransaction(rt.pool, (tx) => upsertAgencies(tx, agencies));
+    // A clean slate in Redis for the demo's own prefix.
+    for (const q of Object.values({ s: rt.queues().sync, a: rt.queues().analyze, r: rt.queues().report })) await q.obliterate({ force: true });
+
+    const passwords = new Map<string, string>();
+    for (const code of DEMO_MONITORED) {
+      const password = randomBytes(12).toString('base64url');
+      passwords.set(code, password);
+      await ensureImapUser(imapUserOf(code), password, { reset: true });
+      await insertMailbox(rt.pool, {
+        agencyCode: code,
+        host: dd.host,
+        port: dd.port,
+        security: 'none',
+        username: imapUserOf(code),
+        secretEnc: seal(password, config.secretKey as Buffer),
+        folders: ['INBOX'],
+        tlsInsecure: false,
+      });
+    }
+    const period = parsePeriod(opts.period ?? '2026-Q3');
+    say(`Sinh ${opts.count} thư và nạp vào Dovecot qua IMAP / generating ${opts.count} mails and appending them over IMAP…`);
+    const generated = await loadIntoImap(
+      generateCorpus({ count: opts.count, seed: opts.seed ?? 2026, period: { start: period.start, end: period.end }, agencies, monitored: DEMO_MONITORED }),
+      passwords,
+    );
+    return { rt, agencies, generated };
+  } catch (err) {
+    await rt.close();
+    throw err;
+  }
+}
+
+export async function syncDemo(rt: Runtime, say: (s: string) => void): Promise<Awaited<ReturnType<typeof runSyncPass>>> {
+  say('Đồng bộ và phân tích / syncing and analyzing…');
+  return runSyncPass(rt);
+}

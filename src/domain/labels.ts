@@ -1,0 +1,426 @@
+// The labels of an exchange (DESIGN.md, "The domain": Exchange) — form, digitization, signed,
+// flow, secret — each with the evidence that decided it, and the test for machine-generated mail
+// (bounces, read receipts, auto-replies) that is no exchange at all. Pure: the caller hands over the
+// text already extracted from the body and attachments.
+
+import { flowOf } from './flow.js';
+import type { AgencyLevel, AttachmentKind, Digitization, Evidence, Form, Labels, Party } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Accent-insensitive matching that still respects accents when the writer typed them
+
+/**
+ * Text folded for matching: diacritics off, đ → d, lower case, every run of white space (line
+ * breaks included) one space. `map[i]` is the index in the source of folded character i, so a
+ * match can be taken back to the words as written.
+ */
+interface Folded {
+  text: string;
+  map: number[];
+}
+
+function foldChar(ch: string): string {
+  return ch.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+}
+
+function fold(src: string): Folded {
+  let text = '';
+  const map: number[] = [];
+  let inSpace = false;
+  let i = 0;
+  for (const ch of src) {
+    if (/\s/u.test(ch)) {
+      if (!inSpace) {
+        text += ' ';
+        map.push(i);
+      }
+      inSpace = true;
+    } else {
+      for (const f of foldChar(ch)) {
+        text += f;
+        map.push(i);
+      }
+      inSpace = false;
+    }
+    i += ch.length;
+  }
+  return { text, map };
+}
+
+function foldString(s: string): string {
+  return fold(s.normalize('NFC')).text.trim();
+}
+
+/** White space collapsed, lower case, NFC: the form the text was written in, accents kept. */
+function plain(s: string): string {
+  return s.normalize('NFC').replace(/\s+/gu, ' ').trim().toLowerCase();
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Form: electronic or hybrid
+
+/**
+ * Phrases saying that a paper original goes (or went) beside the electronic copy, most specific
+ * first so that the evidence names the fullest phrase. Matched ignoring case, line breaks and extra
+ * spaces, and ignoring accents when the text has none ("ban giay"); text typed with accents must
+ * have these accents, so that "bàn giấy" (a desk) or "bán giấy" (selling paper) is no match.
+ */
+export const HYBRID_PHRASES: readonly string[] = [
+  'bản chính gửi qua đường bưu điện',
+  'bản chính sẽ được gửi',
+  'bản gốc sẽ được gửi',
+  'bản giấy sẽ được gửi',
+  'gửi kèm bản giấy',
+  'gửi bản giấy sau',
+  'bản gốc gửi sau',
+  'bản chính gửi sau',
+  'văn bản giấy',
+  'qua đường bưu điện',
+  'qua đường bưu chính',
+  'qua đường công văn',
+  'gửi qua bưu điện',
+  'bản giấy',
+];
+
+// "bản giấy" is also the start of "bản giấy phép" (a copy of a licence), "giấy tờ", "giấy mời"…:
+// a phrase ending in "giấy" must not run into one of these words.
+const GIAY_COMPOUNDS = [
+  'phep',
+  'to',
+  'moi',
+  'chung nhan',
+  'chung minh',
+  'de nghi',
+  'xac nhan',
+  'uy quyen',
+  'khen',
+  'bao',
+  'gioi thieu',
+  'bien nhan',
+  'nop tien',
+  'di duong',
+  'khai sinh',
+  'ra vien',
+  'tiep nhan',
+  'thong hanh',
+];
+
+interface PhraseMatcher {
+  phrase: string;
+  plain: string;
+  pattern: RegExp;
+}
+
+const HYBRID_MATCHERS: PhraseMatcher[] = HYBRID_PHRASES.map((phrase) => {
+  const folded = foldString(phrase);
+  const tail = folded.endsWith('giay') ? `(?! (?:${GIAY_COMPOUNDS.join('|')})(?![\\p{L}\\p{N}]))` : '';
+  return {
+    phrase,
+    plain: plain(phrase),
+    pattern: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(folded)}(?![\\p{L}\\p{N}])${tail}`, 'gu'),
+  };
+});
+
+// "không gửi bản giấy", "không phải gửi kèm văn bản giấy" say the opposite of hybrid.
+const NEGATION_BEFORE = /(?:^|[^\p{L}])(?:khong|chua can)(?: [\p{L}]+){0,4} ?$/u;
+
+interface PhraseHit {
+  phrase: string;
+  found: string;
+}
+
+function findPhrase(source: string, matchers: PhraseMatcher[]): PhraseHit | null {
+  const src = source.normalize('NFC');
+  const f = fold(src);
+  for (const m of matchers) {
+    for (const hit of f.text.matchAll(m.pattern)) {
+      const start = hit.index;
+      const end = start + hit[0].length;
+      const from = f.map[start] ?? 0;
+      // Up to where the next folded character starts, so that the last letter keeps its marks.
+      const to = f.map[end] ?? src.length;
+      const written = src.slice(from, to);
+      const writtenPlain = plain(written);
+      const accentless = foldString(written) === writtenPlain;
+      if (writtenPlain !== m.plain && !accentless) continue;
+      if (NEGATION_BEFORE.test(f.text.slice(Math.max(0, start - 40), start))) continue;
+      return { phrase: m.phrase, found: written.replace(/\s+/gu, ' ').trim() };
+    }
+  }
+  return null;
+}
+
+/** The hybrid phrase in the subject or the text, with where it was found; null when none. */
+export function findHybridPhrase(subject: string, text: string): (PhraseHit & { where: 'subject' | 'text' }) | null {
+  const inSubject = findPhrase(subject, HYBRID_MATCHERS);
+  if (inSubject) return { ...inSubject, where: 'subject' };
+  const inText = findPhrase(text, HYBRID_MATCHERS);
+  return inText ? { ...inText, where: 'text' } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secret (mật)
+
+/** The three secrecy grades (độ mật) of Vietnamese state-secret law, the gravest first. */
+export const SECRET_MARKINGS: readonly string[] = ['Tuyệt mật', 'Tối mật', 'Mật'];
+
+const MARKINGS_PLAIN = SECRET_MARKINGS.map(plain);
+const MARKINGS_FOLDED = SECRET_MARKINGS.map(foldString);
+
+// A stamp is upper case and stands apart. In an all-caps title the word is part of a phrase — BÍ MẬT
+// (secret, as in "BẢO VỆ BÍ MẬT NHÀ NƯỚC"), BẢO MẬT (security), NUÔI ONG LẤY MẬT (honey) — so an
+// upper-case word just before it rules it out; so do the words that make MẬT another word after it:
+// MẬT KHẨU (password), MẬT ĐỘ (density), MẬT THIẾT (close), MẬT ONG (honey), MẬT MÃ (cipher)…
+const STAMP = /(?<![\p{L}\p{N}])(TUYỆT[ \t]+MẬT|TỐI[ \t]+MẬT|MẬT)(?![\p{L}\p{N}])/gu;
+const NOT_STAMP_AFTER = new Set(['KHẨU', 'ĐỘ', 'THIẾT', 'ONG', 'MÃ', 'THƯ', 'VỤ', 'BÁO', 'THÁM', 'DANH', 'NGỮ', 'LỆNH', 'ĐÀM', 'TRUYỀN']);
+// "Độ mật: Mật" in a document header, accents optional.
+const GRADE_LABEL = /(?<![\p{L}])do mat ?[:\-–] ?(tuyet mat|toi mat|mat)(?![\p{L}])/u;
+
+interface SecretHit {
+  marking: string;
+  where: 'subject' | 'text';
+}
+
+function findMarking(source: string): string | null {
+  const src = source.normalize('NFC');
+  for (const line of src.split(/\r\n|\r|\n/)) {
+    // A line holding nothing but the grade, maybe framed: "MẬT", "[Tối mật]", "** TUYỆT MẬT **".
+    const core = plain(line.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''));
+    const i = MARKINGS_PLAIN.indexOf(core);
+    if (i >= 0) return SECRET_MARKINGS[i] ?? null;
+  }
+  for (const m of src.matchAll(STAMP)) {
+    const before = /(\p{L}+)[ \t]+$/u.exec(src.slice(Math.max(0, m.index - 20), m.index))?.[1];
+    const after = /^[ \t]+(\p{L}+)/u.exec(src.slice(m.index + m[0].length, m.index + m[0].length + 20))?.[1]?.toUpperCase();
+    if (before !== undefined && before === before.toUpperCase()) continue;
+    if (after !== undefined && NOT_STAMP_AFTER.has(after)) continue;
+    return (m[1] ?? '').replace(/\s+/gu, ' ');
+  }
+  const label = GRADE_LABEL.exec(fold(src).text);
+  if (label) {
+    const i = MARKINGS_FOLDED.indexOf(label[1] ?? '');
+    return SECRET_MARKINGS[i] ?? null;
+  }
+  return null;
+}
+
+/** A secrecy marking in the subject or the text, or null. */
+export function findSecretMarking(subject: string, text: string): SecretHit | null {
+  const inSubject = findMarking(subject);
+  if (inSubject !== null) return { marking: inSubject, where: 'subject' };
+  const inText = findMarking(text);
+  return inText !== null ? { marking: inText, where: 'text' } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine-generated mail
+
+const MACHINE_SUBJECTS: Array<[string, 'auto_reply' | 'bounce' | 'read_receipt']> = [
+  ['auto:', 'auto_reply'],
+  ['autoreply', 'auto_reply'],
+  ['auto reply', 'auto_reply'],
+  ['automatic reply', 'auto_reply'],
+  ['out of office', 'auto_reply'],
+  ['tu dong tra loi', 'auto_reply'],
+  ['tra loi tu dong', 'auto_reply'],
+  ['undeliverable:', 'bounce'],
+  ['undelivered mail returned to sender', 'bounce'],
+  ['delivery status notification', 'bounce'],
+  ['mail delivery failed', 'bounce'],
+  ['returned mail:', 'bounce'],
+  ['read:', 'read_receipt'],
+  ['da doc:', 'read_receipt'],
+];
+
+const BOUNCE_SENDERS = ['mailer-daemon', 'postmaster'];
+
+function headerValue(headers: Record<string, string | undefined>, name: string): string | null {
+  const v = headers[name];
+  return v === undefined ? null : v.trim().toLowerCase();
+}
+
+/**
+ * Whether a message was written by a machine rather than sent as an exchange: a bounce, a read
+ * receipt or an auto-reply. `reason` says which signal decided it, e.g.
+ * `bounce: content-type multipart/report; report-type=delivery-status`.
+ */
+export function isMachineGenerated(
+  headers: Record<string, string | undefined>,
+  subject: string,
+  fromAddress: string | null,
+): { machine: boolean; reason: string | null } {
+  const yes = (reason: string): { machine: boolean; reason: string } => ({ machine: true, reason });
+  const contentType = headerValue(headers, 'content-type') ?? '';
+  if (contentType.startsWith('multipart/report')) {
+    const type = /report-type\s*=\s*"?([\w-]+)/.exec(contentType)?.[1] ?? '';
+    if (type === 'disposition-notification') return yes('read_receipt: content-type multipart/report; report-type=disposition-notification');
+    return yes(`bounce: content-type multipart/report${type ? `; report-type=${type}` : ''}`);
+  }
+  if (contentType.startsWith('message/delivery-status')) return yes('bounce: content-type message/delivery-status');
+  if (contentType.startsWith('message/disposition-notification')) return yes('read_receipt: content-type message/disposition-notification');
+
+  const local = fromAddress?.trim().toLowerCase().split('@')[0] ?? '';
+  if (BOUNCE_SENDERS.includes(local)) return yes(`bounce: from ${local}`);
+
+  const autoSubmitted = headerValue(headers, 'auto-submitted');
+  if (autoSubmitted !== null && autoSubmitted !== '' && autoSubmitted.split(';')[0]?.trim() !== 'no') {
+    return yes(`auto_reply: auto-submitted ${autoSubmitted}`);
+  }
+  for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponse']) {
+    const v = headerValue(headers, name);
+    if (v !== null && v !== '' && v !== 'no' && v !== 'false') return yes(`auto_reply: ${name}`);
+  }
+  const precedence = headerValue(headers, 'precedence');
+  if (precedence === 'auto_reply' || precedence === 'bulk' || precedence === 'junk') {
+    return yes(`auto_reply: precedence ${precedence}`);
+  }
+
+  // Only a subject that starts with the marker: "Re: Out of office schedule" is written by a person.
+  const s = foldString(subject);
+  for (const [prefix, kind] of MACHINE_SUBJECTS) {
+    if (s.startsWith(prefix)) return yes(`${kind}: subject "${subject.trim().slice(0, 60)}"`);
+  }
+  return { machine: false, reason: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels
+
+export interface LabelAttachment {
+  filename: string | null;
+  kind: AttachmentKind;
+  digitization: Digitization;
+  signed: boolean;
+}
+
+export interface LabelInput {
+  subject: string;
+  /** Body and attachment text. */
+  text: string;
+  attachments: LabelAttachment[];
+  sender: Party;
+  receiver: Party;
+  /** Whether a document is transmitted; it does not change the labels (the KPIs use it). */
+  hasDocument: boolean;
+  machineGenerated: boolean;
+  /** An imported paper register records this document on paper too. */
+  paperRegistered?: boolean;
+}
+
+const DOCUMENT_KINDS: ReadonlySet<AttachmentKind> = new Set<AttachmentKind>(['pdf', 'image', 'office']);
+
+const LEVEL_VI: Record<AgencyLevel, string> = {
+  province_pc: 'UBND tỉnh',
+  department: 'sở, ban, ngành',
+  provincial_org: 'đoàn thể cấp tỉnh',
+  district_pc: 'UBND cấp huyện',
+  commune_pc: 'UBND cấp xã',
+  unit: 'đơn vị trực thuộc',
+};
+
+const KIND_VI: Record<Party['kind'], string> = {
+  agency: 'cơ quan nhà nước',
+  enterprise: 'doanh nghiệp',
+  organization: 'tổ chức',
+  individual: 'cá nhân',
+  unknown: 'chưa xác định',
+};
+
+function describeParty(p: Party): string {
+  if (p.kind === 'agency' && p.agencyLevel !== null) return `${LEVEL_VI[p.agencyLevel]} (${p.agencyCode ?? '?'})`;
+  return `${KIND_VI[p.kind]} (${p.address})`;
+}
+
+function whereVi(where: 'subject' | 'text'): string {
+  return where === 'subject' ? 'tiêu đề thư' : 'nội dung thư hoặc tệp đính kèm';
+}
+
+function names(atts: LabelAttachment[]): string {
+  const list = atts.map((a) => a.filename ?? '(không tên)');
+  return list.length > 5 ? `${list.slice(0, 5).join(', ')}, …` : list.join(', ');
+}
+
+function formLabel(input: LabelInput): { value: Form | null; evidence: Evidence } {
+  if (input.machineGenerated) {
+    return {
+      value: null,
+      evidence: {
+        label: 'form',
+        value: null,
+        rule: 'form.machine_generated',
+        detail: 'Thư tự động (báo lỗi gửi, xác nhận đã đọc, trả lời tự động): không phải trao đổi văn bản',
+      },
+    };
+  }
+  const hit = findHybridPhrase(input.subject, input.text);
+  if (hit) {
+    return {
+      value: 'hybrid',
+      evidence: { label: 'form', value: 'hybrid', rule: 'form.hybrid_phrase', detail: `Cụm từ «${hit.found}» trong ${whereVi(hit.where)}` },
+    };
+  }
+  if (input.paperRegistered === true) {
+    return {
+      value: 'hybrid',
+      evidence: { label: 'form', value: 'hybrid', rule: 'form.paper_register', detail: 'Văn bản có trong sổ đăng ký văn bản giấy' },
+    };
+  }
+  return {
+    value: 'electronic',
+    evidence: {
+      label: 'form',
+      value: 'electronic',
+      rule: 'form.default_electronic',
+      detail: 'Không thấy dấu hiệu gửi kèm bản giấy: văn bản điện tử hoàn toàn',
+    },
+  };
+}
+
+function digitizationLabel(attachments: LabelAttachment[]): { value: Digitization; evidence: Evidence } {
+  // Document attachments whose nature could not be read (digitization `none`) say nothing either way.
+  const docs = attachments.filter((a) => DOCUMENT_KINDS.has(a.kind) && a.digitization !== 'none');
+  const make = (value: Digitization, detail: string): { value: Digitization; evidence: Evidence } => ({
+    value,
+    evidence: { label: 'digitization', value, rule: `digitization.${value}`, detail },
+  });
+  if (docs.length === 0) return make('none', 'Không có tệp đính kèm là văn bản (PDF, ảnh, Office)');
+  const born = docs.filter((a) => a.digitization === 'born_digital');
+  const scanned = docs.filter((a) => a.digitization === 'scanned');
+  if (born.length === docs.length) return make('born_digital', `Văn bản điện tử gốc (có lớp chữ): ${names(born)}`);
+  if (scanned.length === docs.length) return make('scanned', `Bản quét từ văn bản giấy (ảnh, PDF không có lớp chữ): ${names(scanned)}`);
+  return make('mixed', `Có cả văn bản điện tử gốc và bản quét: ${names(docs)}`);
+}
+
+function signedLabel(attachments: LabelAttachment[]): { value: boolean; evidence: Evidence } {
+  const signed = attachments.filter((a) => a.signed);
+  if (signed.length > 0) {
+    return { value: true, evidence: { label: 'signed', value: true, rule: 'signed.attachment', detail: `Có chữ ký số: ${names(signed)}` } };
+  }
+  return { value: false, evidence: { label: 'signed', value: false, rule: 'signed.none', detail: 'Không thấy chữ ký số trong tệp đính kèm' } };
+}
+
+/** The labels of one exchange, each with the evidence that decided it. */
+export function labelExchange(input: LabelInput): { labels: Labels; evidence: Evidence[] } {
+  const form = formLabel(input);
+  const digitization = digitizationLabel(input.attachments);
+  const signed = signedLabel(input.attachments);
+  const { flow, rule } = flowOf(input.sender, input.receiver);
+  const secretHit = findSecretMarking(input.subject, input.text);
+  const secretEvidence: Evidence = secretHit
+    ? { label: 'secret', value: true, rule: 'secret.marking', detail: `Dấu độ mật «${secretHit.marking}» trong ${whereVi(secretHit.where)}` }
+    : { label: 'secret', value: false, rule: 'secret.none', detail: 'Không thấy dấu độ mật (Mật, Tối mật, Tuyệt mật)' };
+  return {
+    labels: { form: form.value, digitization: digitization.value, signed: signed.value, flow, secret: secretHit !== null },
+    evidence: [
+      form.evidence,
+      digitization.evidence,
+      signed.evidence,
+      { label: 'flow', value: flow, rule, detail: `${describeParty(input.sender)} → ${describeParty(input.receiver)}` },
+      secretEvidence,
+    ],
+  };
+}

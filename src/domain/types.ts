@@ -1,0 +1,130 @@
+// The vocabulary of edocwatch's domain (DESIGN.md, "The domain"): pure types, no I/O.
+// Every other module speaks in these names; the database columns and the JSON of `inspect` and
+// `stats` use the same string values.
+
+export const AGENCY_LEVELS = [
+  'province_pc',
+  'department',
+  'provincial_org',
+  'district_pc',
+  'commune_pc',
+  'unit',
+] as const;
+export type AgencyLevel = (typeof AGENCY_LEVELS)[number];
+
+/** One entry of the agency directory (config/agencies.yaml, `agency import`). */
+export interface Agency {
+  /** Identifier code (mã định danh), e.g. `000.00.00.H30` or `H30.21`. */
+  code: string;
+  name: string;
+  level: AgencyLevel;
+  parent: string | null;
+  /** Email domains owned by this agency alone (lower case). */
+  domains: string[];
+  /** Individual addresses (lower case): used where many agencies share one domain. */
+  addresses: string[];
+  /** ISO dates (YYYY-MM-DD) or null. */
+  validFrom: string | null;
+  validTo: string | null;
+  successor: string | null;
+}
+
+export const PARTY_KINDS = ['agency', 'enterprise', 'organization', 'individual', 'unknown'] as const;
+export type PartyKind = (typeof PARTY_KINDS)[number];
+
+/** One address seen in a message, resolved against the directory. */
+export interface Party {
+  address: string;
+  name: string | null;
+  kind: PartyKind;
+  /** Agency code when kind = 'agency'. */
+  agencyCode: string | null;
+  agencyLevel: AgencyLevel | null;
+  /** Which rule resolved it: `address`, `domain`, `free_mail`, `gov_domain`, `enterprise_domain`, `none`. */
+  matchedBy: string;
+  /** Header roles this address appears in. */
+  roles: Array<'from' | 'to' | 'cc' | 'bcc' | 'reply_to' | 'sender'>;
+}
+
+export const DIRECTIONS = ['inbound', 'outbound', 'internal'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const FORMS = ['electronic', 'hybrid'] as const;
+export type Form = (typeof FORMS)[number];
+
+export const DIGITIZATIONS = ['born_digital', 'scanned', 'mixed', 'none'] as const;
+export type Digitization = (typeof DIGITIZATIONS)[number];
+
+export const FLOWS = [
+  'internal',
+  'to_province_pc',
+  'inter_agency',
+  'to_department_or_district',
+  'commune_level',
+  'with_enterprise',
+  'with_organization',
+  'with_individual',
+  'unknown',
+] as const;
+export type Flow = (typeof FLOWS)[number];
+
+export const MESSAGE_STATES = ['pending', 'analyzed', 'skipped', 'malformed', 'over_limit', 'failed'] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+/** What an attachment is, as far as the labels care. */
+export const ATTACHMENT_KINDS = ['pdf', 'image', 'office', 'archive', 'text', 'signature', 'other'] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+
+export interface AttachmentFacts {
+  filename: string | null;
+  declaredType: string | null;
+  /** MIME type sniffed from the content; falls back to the declared type only for plain text. */
+  sniffedType: string;
+  size: number;
+  sha256: string;
+  kind: AttachmentKind;
+  /** For documents: born-digital, scanned, mixed; `none` for what is not a document. */
+  digitization: Digitization;
+  pages: number | null;
+  /** Pages with a text layer (PDF). */
+  textPages: number | null;
+  /** Extracted text (for reference finding), truncated to a limit. */
+  text: string;
+  /** A limit this attachment hit, or an error reading it; null when read whole. */
+  problem: string | null;
+}
+
+/** A document reference (số/ký hiệu) found in text. The JSON contract of `edocwatch refs`. */
+export interface DocRef {
+  /** Canonical form: `2888/UBND-VX`, `43/2011/NĐ-CP`, `59-CV/TU`. */
+  ref: string;
+  number: string;
+  year: number | null;
+  symbol: string;
+  kind: string | null;
+  /** ISO date YYYY-MM-DD or null. */
+  date: string | null;
+  /** [start, end) UTF-16 indices into the input. */
+  span: [number, number];
+}
+
+export interface Evidence {
+  label: string;
+  value: string | boolean | null;
+  rule: string;
+  detail: string;
+}
+
+export interface Labels {
+  form: Form | null;
+  digitization: Digitization;
+  signed: boolean;
+  flow: Flow;
+  secret: boolean;
+}
+
+export interface DirectoryIndex {
+  agencies: Map<string, Agency>;
+  byAddress: Map<string, Agency>;
+  byDomain: Map<string, Agency>;
+}

@@ -1,0 +1,82 @@
+// The `analyze` job: read a pending message's raw bytes, analyze them (src/analyze, no I/O), and
+// write all its facts in one transaction. Idempotent: analyzing a message again replaces its facts.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { analyzeMessage } from '../analyze/message.js';
+import { listAgencies } from '../db/agencies.js';
+import { writeAnalysis } from '../db/facts.js';
+import { withTransaction, type Pool } from '../db/pool.js';
+import { buildDirectory } from '../domain/directory.js';
+import type { DirectoryIndex } from '../domain/types.js';
+import type { RawStore } from '../store/raw-store.js';
+
+export interface AnalyzeDeps {
+  pool: Pool;
+  store: RawStore;
+  config: Config;
+  log: Logger;
+  directory: DirectoryCache;
+}
+
+/** The directory as imported in Postgres, re-read at most every ttlMs so imports reach workers. */
+export class DirectoryCache {
+  private value: DirectoryIndex | null = null;
+  private loadedAt = 0;
+  constructor(
+    private readonly pool: Pool,
+    private readonly ttlMs = 60_000,
+  ) {}
+  async get(): Promise<DirectoryIndex> {
+    if (!this.value || Date.now() - this.loadedAt > this.ttlMs) {
+      this.value = buildDirectory(await listAgencies(this.pool));
+      this.loadedAt = Date.now();
+    }
+    return this.value;
+  }
+}
+
+interface MessageForAnalysis {
+  id: number;
+  sha256: string;
+  state: string;
+  internal_date: Date | null;
+  fetched_at: Date;
+  agency_code: string;
+}
+
+export type AnalyzeOutcome = 'analyzed' | 'skipped' | 'malformed' | 'missing' | 'already_done';
+
+export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDeps): Promise<AnalyzeOutcome> {
+  const { rows } = await deps.pool.query<MessageForAnalysis>(
+    `SELECT m.id, m.sha256, m.state, m.internal_date, m.fetched_at, b.agency_code
+       FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE m.id = $1`,
+    [messageRowId],
+  );
+  const msg = rows[0];
+  if (!msg) return 'missing';
+  if (msg.state !== 'pending' && msg.state !== 'failed') return 'already_done';
+  const raw = await deps.store.get(msg.sha256);
+  const analysis = await analyzeMessage(raw, {
+    directory: await deps.directory.get(),
+    monitored: msg.agency_code,
+    internalDate: msg.internal_date,
+    receivedAt: msg.fetched_at,
+    freeMailDomains: deps.config.freeMailDomains,
+    limits: {
+      maxBytes: deps.config.analyze.maxAttachmentBytes,
+      maxPages: deps.config.analyze.maxPdfPages,
+      maxTextChars: 200_000,
+      timeoutMs: deps.config.analyze.attachmentTimeoutMs,
+    },
+  });
+  await withTransaction(deps.pool, (tx) => writeAnalysis(tx, msg.id, analysis));
+  return analysis.message.state;
+}
+
+/** Records a message whose analysis failed for good (after the last retry): it stays countable. */
+export async function markFailed(pool: Pool, messageRowId: number, reason: string): Promise<void> {
+  await pool.query(`UPDATE messages SET state = 'failed', state_reason = $2, attempts = attempts + 1 WHERE id = $1`, [
+    messageRowId,
+    reason.slice(0, 2000),
+  ]);
+}

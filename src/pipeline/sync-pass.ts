@@ -1,0 +1,99 @@
+// One pass of the pipeline over some mailboxes, in this process: sync jobs through the `sync` queue,
+// analysis through the `analyze` queue, until both drain. Used by `edocwatch sync` and the demo.
+// Before syncing it re-enqueues messages left pending or failed, so losing Redis loses nothing.
+import { QueueEvents, type Job, type Queue } from 'bullmq';
+import { listMailboxes } from '../db/mailboxes.js';
+import { unfinishedMessageIds } from '../db/messages.js';
+import { NotFoundError } from '../errors.js';
+import { analyzeJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
+import { checkRedis, startWorkers } from '../queue/workers.js';
+import type { Runtime } from '../runtime.js';
+
+export interface MailboxPassResult {
+  mailboxId: number;
+  agency: string;
+  user: string;
+  ok: boolean;
+  newMessages: number;
+  error: string | null;
+}
+
+export interface PassOptions {
+  mailboxId?: number;
+  analyzeConcurrency?: number;
+  onProgress?: (p: { phase: 'sync' | 'analyze'; done: number; total: number }) => void;
+}
+
+/** Adds a job under a fixed id; a failed job still holding that id is removed first. */
+async function addFresh<T>(queue: Queue<T>, name: string, data: T, jobId: string): Promise<Job<T>> {
+  const old = await queue.getJob(jobId);
+  if (old) {
+    const state = await old.getState();
+    if (state === 'failed' || state === 'completed') await old.remove().catch(() => undefined);
+    else return old;
+  }
+  return (await (queue as Queue).add(name, data, { jobId })) as Job<T>;
+}
+
+export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<MailboxPassResult[]> {
+  await checkRedis(rt);
+  const all = await listMailboxes(rt.pool, { enabledOnly: opts.mailboxId === undefined });
+  const mailboxes = opts.mailboxId === undefined ? all : all.filter((m) => m.id === opts.mailboxId);
+  if (opts.mailboxId !== undefined && mailboxes.length === 0) throw new NotFoundError(`không có hộp thư / no mailbox with id ${opts.mailboxId}`);
+  const queues = rt.queues();
+  const workers = startWorkers(rt, ['sync', 'analyze'], { analyzeConcurrency: opts.analyzeConcurrency });
+  const events = new QueueEvents('sync', { connection: redisConnection(rt.config.redisUrl), prefix: rt.config.queuePrefix });
+  try {
+    await events.waitUntilReady();
+    for (const mb of mailboxes) {
+      for (const id of await unfinishedMessageIds(rt.pool, mb.id))
+        await addFresh(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id));
+    }
+    const jobs = await Promise.all(
+      mailboxes.map((mb) => addFresh<SyncPayload>(queues.sync, 'sync', { mailboxId: mb.id }, syncJobId(mb.id))),
+    );
+    let done = 0;
+    const results = await Promise.all(
+      mailboxes.map(async (mb, i): Promise<MailboxPassResult> => {
+        const base = { mailboxId: mb.id, agency: mb.agency_code, user: mb.username };
+        try {
+          const r = (await (jobs[i] as Job).waitUntilFinished(events)) as { newMessages: number };
+          return { ...base, ok: true, newMessages: r?.newMessages ?? 0, error: null };
+        } catch (err) {
+          return { ...base, ok: false, newMessages: 0, error: (err as Error).message };
+        } finally {
+          opts.onProgress?.({ phase: 'sync', done: ++done, total: mailboxes.length });
+        }
+      }),
+    );
+    await drainAnalyze(rt, mailboxes.map((m) => m.id), opts.onProgress);
+    return results;
+  } finally {
+    await events.close();
+    await workers.close();
+  }
+}
+
+/** Waits until no analyze job is queued or running and no message of these mailboxes is pending. */
+async function drainAnalyze(rt: Runtime, mailboxIds: number[], onProgress: PassOptions['onProgress']): Promise<void> {
+  const q = rt.queues().analyze;
+  let total = -1;
+  for (;;) {
+    const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    const queued = Object.values(c).reduce((a, b) => a + b, 0);
+    const { rows } = await rt.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM messages WHERE state = 'pending' AND mailbox_id = ANY($1::bigint[])`,
+      [mailboxIds],
+    );
+    const pending = rows[0]?.n ?? 0;
+    if (total < pending) total = pending;
+    onProgress?.({ phase: 'analyze', done: total - pending, total });
+    if (queued === 0 && pending === 0) return;
+    if (queued === 0 && pending > 0) {
+      // Pending rows with no job (Redis lost them, or a crash between commit and enqueue): enqueue again.
+      const ids = await unfinishedMessageIds(rt.pool);
+      for (const id of ids) await addFresh(q, 'analyze', { messageId: id }, analyzeJobId(id));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,49 @@
+// The wiring of one edocwatch process: configuration, logger, Postgres pool, raw store and queues,
+// created once and passed down as dependencies (nothing else opens connections).
+import { loadConfig, type Config } from './config/config.js';
+import { createLogger, type Logger } from './logger.js';
+import { checkDatabase, createPool, type Pool } from './db/pool.js';
+import { createQueues, type Queues } from './queue/queues.js';
+import { RawStore } from './store/raw-store.js';
+import { DirectoryCache } from './jobs/analyze.js';
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  pool: Pool;
+  store: RawStore;
+  directory: DirectoryCache;
+  queues(): Queues;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(opts: { config?: Config; log?: Logger; checkDb?: boolean } = {}): Promise<Runtime> {
+  const config = opts.config ?? loadConfig();
+  const log = opts.log ?? createLogger(config.logLevel);
+  const pool = createPool(config.databaseUrl, Math.max(10, config.analyze.concurrency + 4));
+  if (opts.checkDb !== false) {
+    try {
+      await checkDatabase(pool, config.databaseUrl);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+  }
+  let queues: Queues | null = null;
+  return {
+    config,
+    log,
+    pool,
+    store: new RawStore(config.rawStore),
+    directory: new DirectoryCache(pool),
+    // Queues open Redis connections: only commands that use them pay for them.
+    queues() {
+      queues ??= createQueues(config.redisUrl, config.queuePrefix);
+      return queues;
+    },
+    async close() {
+      if (queues) await queues.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+describe('configuration', () => {
+  it('loads the defaults with the Asia/Ho_Chi_Minh targets of the directive', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBe('postgres://localhost:5432/edocwatch');
+    expect(c.queuePrefix).toBe('{edocwatch}');
+    expect(c.targets['2015']?.K1).toEqual({ op: '>=', value: 0.8 });
+    expect(c.targets['2014']?.K1s).toEqual({ op: '<', value: 0.5 });
+    expect(c.secretKey).toBeNull();
+  });
+
+  it('takes environment overrides', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const c = loadConfig({ DATABASE_URL: 'postgres://db:5432/x', EDOCWATCH_SECRET_KEY: key, EDOCWATCH_ANALYZE_CONCURRENCY: '8' });
+    expect(c.databaseUrl).toBe('postgres://db:5432/x');
+    expect(c.secretKey?.length).toBe(32);
+    expect(c.analyze.concurrency).toBe(8);
+  });
+
+  it('reports every bad value at once, naming the variable, never echoing the key', () => {
+    let err: unknown;
+    try {
+      loadConfig({ REDIS_URL: 'localhost:6379', EDOCWATCH_SECRET_KEY: 'c2hvcnQ=', LOG_LEVEL: 'loud', EDOCWATCH_ANALYZE_CONCURRENCY: '0' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toContain('redis_url (REDIS_URL): must be a URL starting with redis:// or rediss://');
+    expect(problems.join('\n')).toContain('secret_key (EDOCWATCH_SECRET_KEY)');
+    expect(problems.join('\n')).not.toContain('c2hvcnQ=');
+    expect(problems.join('\n')).toContain('log_level (LOG_LEVEL)');
+    expect(problems.join('\n')).toContain('analyze.concurrency (EDOCWATCH_ANALYZE_CONCURRENCY)');
+  });
+
+  it('refuses an override file that cannot be read', () => {
+    expect(() => loadConfig({ EDOCWATCH_CONFIG: '/nonexistent/edocwatch.yaml' })).toThrow(/cannot read/);
+  });
+});
