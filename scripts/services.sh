@@ -13,6 +13,8 @@
 # with O_EXCL), so the two may run at the same time.
 set -euo pipefail
 
+# dovecot, pg_ctlcluster and redis-server live in sbin, which a non-login root shell may lack.
+PATH="$PATH:/usr/sbin:/sbin"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${EDOCWATCH_DEVENV_DIR:-$REPO/.tmp/dovecot}"
 # Same rule as src/devenv/dovecot.ts: a relative dir is taken from the current directory.
@@ -84,7 +86,10 @@ redis_pongs() {
 
 # Debian's psql and pg_isready on PATH are Perl wrappers costing ~0.15 s each; the binaries behind
 # them answer in a few milliseconds, which keeps `up` well under a second when all is running.
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+PGBIN=''
+for d in /usr/lib/postgresql/*/bin; do
+  [ -d "$d" ] && PGBIN="$(printf '%s\n%s\n' "$PGBIN" "$d" | sort -V | tail -n 1)"
+done
 pg_tool() {
   local tool="$1"
   shift
@@ -101,7 +106,9 @@ dovecot_pid() {
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   # A recycled pid is not our Dovecot.
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dovecot ] || return 1
+  local comm=''
+  read -r comm <"/proc/$pid/comm" 2>/dev/null || true
+  [ "$comm" = dovecot ] || return 1
   echo "$pid"
 }
 
@@ -181,16 +188,19 @@ stop_system_dovecot() {
 }
 
 check_dir() {
-  # Dovecot's config syntax splits args on spaces, and sed below uses | as its delimiter.
-  [[ $DIR != *[[:space:]\|\&\\]* ]] || die "EDOCWATCH_DEVENV_DIR must not contain spaces, |, & or \\: $DIR"
-  [[ $PORT =~ ^[0-9]+$ ]] && [ "$PORT" -gt 0 ] && [ "$PORT" -lt 65536 ] ||
+  # Dovecot's config syntax splits args on spaces.
+  [[ $DIR != *[[:space:]]* ]] || die "EDOCWATCH_DEVENV_DIR must not contain spaces: $DIR"
+  if ! [[ $PORT =~ ^[0-9]+$ ]] || [ "$PORT" -le 0 ] || [ "$PORT" -ge 65536 ]; then
     die "EDOCWATCH_IMAP_PORT is not a port number: $PORT"
+  fi
 }
 
 # Lays out DIR; the mail processes (uid 5000) must be able to walk down to their homes.
 prepare_dir() {
-  mkdir -p "$DIR/mail"
-  chmod 755 "$DIR" "$DIR/mail"
+  if [ ! -d "$DIR/mail" ]; then
+    mkdir -p "$DIR/mail"
+    chmod 755 "$DIR" "$DIR/mail"
+  fi
   if [ ! -e "$DIR/passwd" ]; then
     : >>"$DIR/passwd"
     # Plain passwords of throwaway accounts, read by the auth process running as root.
@@ -198,16 +208,18 @@ prepare_dir() {
   fi
 }
 
-# Renders the template into DIR/dovecot.conf; returns 0 when the file changed.
+# Renders the template into DIR/dovecot.conf; returns 0 when the file changed. Pure bash (no
+# sed, cmp): on a loaded machine every fork costs tens of milliseconds of the fast path.
 render_conf() {
   [ -f "$TEMPLATE" ] || die "missing $TEMPLATE"
-  local tmp="$CONF.new.$$"
-  sed -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$PORT|g" "$TEMPLATE" >"$tmp"
-  if cmp -s "$tmp" "$CONF"; then
-    rm -f "$tmp"
-    return 1
-  fi
-  mv -f "$tmp" "$CONF"
+  local text current=''
+  text="$(<"$TEMPLATE")"
+  text="${text//@DIR@/"$DIR"}"
+  text="${text//@PORT@/"$PORT"}"
+  [ -f "$CONF" ] && current="$(<"$CONF")"
+  [ "$text" != "$current" ] || return 1
+  printf '%s\n' "$text" >"$CONF.new.$$"
+  mv -f "$CONF.new.$$" "$CONF"
 }
 
 dovecot_stop() {
@@ -215,6 +227,31 @@ dovecot_stop() {
   pid="$(dovecot_pid)" || return 0
   dovecot -c "$CONF" stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
   wait_for 10 eval '! kill -0 '"$pid"' 2>/dev/null' || die "Dovecot (pid $pid) did not stop"
+}
+
+# The port may be held by the dev Dovecot of another checkout of edocwatch (CI runs `bash .ci/run`
+# in a fresh clone on the machine the session left, its own instance still running). That one is
+# as throwaway as ours: stop it, so that users we write are the ones the server on $PORT reads.
+# Anything else on the port is left alone. Returns 0 when it stopped one.
+stop_other_devenv_dovecot() {
+  local proc args conf pid
+  for proc in /proc/[0-9]*; do
+    [ "$(cat "$proc/comm" 2>/dev/null)" = dovecot ] || continue
+    args="$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)" || continue
+    [[ $args =~ ^[^\ ]*dovecot\ -c\ ([^\ ]+)\ ?$ ]] || continue
+    conf="${BASH_REMATCH[1]}"
+    if [ "$conf" = "$CONF" ] || [ ! -f "$conf" ]; then continue; fi
+    if ! grep -qx 'instance_name = edocwatch-test' "$conf" || ! grep -qx "    port = $PORT" "$conf"; then
+      continue
+    fi
+    say "stopping the dev Dovecot of another checkout ($conf), which holds port $PORT"
+    pid="${proc#/proc/}"
+    dovecot -c "$conf" stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    # The master closes its listeners as it exits.
+    wait_for 10 eval '! kill -0 '"$pid"' 2>/dev/null' || die "the Dovecot of $conf (pid $pid) did not stop"
+    return 0
+  done
+  return 1
 }
 
 dovecot_fail() {
@@ -244,7 +281,8 @@ dovecot_up() {
     fi
   fi
   if imap_greets "$PORT"; then
-    die "127.0.0.1:$PORT answers IMAP but is not the Dovecot of $DIR: stop it, or set EDOCWATCH_IMAP_PORT"
+    stop_other_devenv_dovecot ||
+      die "127.0.0.1:$PORT answers IMAP but is not the Dovecot of $DIR: stop it, or set EDOCWATCH_IMAP_PORT"
   fi
   # 9>&-: the daemon must not inherit (and so hold forever) the services.lock descriptor.
   dovecot -c "$CONF" 9>&- || dovecot_fail "dovecot -c $CONF failed to start"

@@ -43,6 +43,10 @@ function loadPdfJs(): Promise<PdfJs> {
     pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
     return pdfjs;
   })();
+  // A failed load is not remembered: the next attachment tries again.
+  pdfjsPromise.catch(() => {
+    pdfjsPromise = null;
+  });
   return pdfjsPromise;
 }
 

@@ -163,7 +163,11 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   // Attachments: every part mailparser exposes as one, read from its bytes.
   const limits = ctx.limits ?? DEFAULT_ATTACHMENT_LIMITS;
   const attachments: AnalyzedAttachment[] = [];
+  // Inline images referenced from the HTML body (logos in signatures, "image001.png") are not
+  // documents: they are kept as attachments but never make a mail "scanned".
+  const inline: boolean[] = [];
   for (const a of parsed.attachments) {
+    inline.push(Boolean(a.related) && /^image\//i.test(a.contentType ?? ''));
     const facts = await inspectAttachment(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null }, limits);
     const signatures: AnalyzedAttachment['signatures'] = [];
     if (facts.kind === 'signature')
@@ -227,7 +231,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     const transmitted = refs.filter((r) => r.role === 'transmitted');
     const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
     const text = [body, ...attachments.map((a) => a.text)].join('\n');
-    const attachmentFacts = attachments.map((a) => ({
+    const attachmentFacts = attachments.filter((_, i) => !inline[i]).map((a) => ({
       filename: a.filename,
       kind: a.kind,
       digitization: a.digitization,

@@ -4,17 +4,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EdocError } from '../errors.js';
 import { ConfigError } from '../config/config.js';
-import { runMigrate } from './migrate.js';
-import { runAgencyImport, runAgencyList } from './agency.js';
-import { runMailboxAdd, runMailboxList, runMailboxTest } from './mailbox.js';
-import { runSync } from './sync.js';
-import { runWorker } from './worker.js';
-import { runInspect } from './inspect.js';
-import { runRefs } from './refs.js';
-import { runStatus } from './status.js';
-import { runStats } from './stats.js';
-import { runDemo } from './demo.js';
-import { runReportBuild } from './report.js';
 
 export type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -30,6 +19,8 @@ function intArg(name: string) {
   };
 }
 
+// Command modules are imported when their command runs: `--help`, `refs` or `inspect` must not pay
+// for loading BullMQ, imapflow and the PDF reader.
 export function buildProgram(io: Out, setCode: (c: number) => void): Command {
   const program = new Command('edocwatch')
     .description('Đo lường trao đổi văn bản điện tử qua thư công vụ / measures official document exchange by email')
@@ -40,13 +31,13 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
 
 
   program.command('migrate').description('tạo hoặc nâng cấp lược đồ CSDL / create or upgrade the schema')
-    .action(async () => setCode(await runMigrate(io)));
+    .action(async () => setCode(await (await import('./migrate.js')).runMigrate(io)));
 
   const agency = program.command('agency').description('danh bạ cơ quan / the agency directory');
   agency.command('import').argument('<file>', 'YAML or CSV directory file').description('nạp danh bạ / load the directory')
-    .action(async (file: string) => setCode(await runAgencyImport(io, file)));
+    .action(async (file: string) => setCode(await (await import('./agency.js')).runAgencyImport(io, file)));
   agency.command('list').option('--json', 'JSON array').description('liệt kê / list agencies')
-    .action(async (o: { json?: boolean }) => setCode(await runAgencyList(io, Boolean(o.json))));
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./agency.js')).runAgencyList(io, Boolean(o.json))));
 
   const mailbox = program.command('mailbox').description('hộp thư công vụ / official mailboxes');
   mailbox.command('add').description('thêm hộp thư / add a mailbox (tests the connection first)')
@@ -62,49 +53,53 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--password-stdin', 'read the password from standard input')
     .option('--folders <list>', 'folders to watch, comma-separated (the \\Sent folder is always found)', 'INBOX')
     .option('--no-test', 'save without testing the connection')
-    .action(async (o: Record<string, unknown>) => setCode(await runMailboxAdd(io, o)));
+    .action(async (o: Record<string, unknown>) => setCode(await (await import('./mailbox.js')).runMailboxAdd(io, o)));
   mailbox.command('list').option('--json', 'JSON').description('liệt kê hộp thư / list mailboxes')
-    .action(async (o: { json?: boolean }) => setCode(await runMailboxList(io, Boolean(o.json))));
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./mailbox.js')).runMailboxList(io, Boolean(o.json))));
   mailbox.command('test').argument('<id>', 'mailbox id', intArg('id')).description('kiểm tra kết nối / test the connection')
-    .action(async (id: number) => setCode(await runMailboxTest(io, id)));
+    .action(async (id: number) => setCode(await (await import('./mailbox.js')).runMailboxTest(io, id)));
 
   program.command('sync').description('đồng bộ một lượt / one pass over the mailboxes, until analysis drains')
     .option('--mailbox <id>', 'only this mailbox', intArg('--mailbox'))
-    .action(async (o: { mailbox?: number }) => setCode(await runSync(io, o)));
+    .action(async (o: { mailbox?: number }) => setCode(await (await import('./sync.js')).runSync(io, o)));
 
   program.command('worker').description('tiến trình xử lý hàng đợi / long-running queue workers')
     .addOption(new Option('--queues <list>', 'queues to work on').default('sync,analyze,report'))
-    .action(async (o: { queues: string }) => setCode(await runWorker(io, o.queues)));
+    .action(async (o: { queues: string }) => setCode(await (await import('./worker.js')).runWorker(io, o.queues)));
 
   program.command('inspect').argument('<file>', '.eml file').description('phân tích một thư (JSON) / analyze one message, no database')
     .option('--agency <code>', 'the monitored agency')
     .option('--directory <file>', 'directory file (default: the sample in config/)')
-    .action(async (file: string, o: { agency?: string; directory?: string }) => setCode(await runInspect(io, file, o)));
+    .action(async (file: string, o: { agency?: string; directory?: string }) => setCode(await (await import('./inspect.js')).runInspect(io, file, o)));
 
   program.command('refs').description('trích số/ký hiệu văn bản từ stdin / document references in standard input (JSON)')
     .option('--jsonl', 'one JSON string per line in, one array per line out')
-    .action(async (o: { jsonl?: boolean }) => setCode(await runRefs(io, Boolean(o.jsonl))));
+    .action(async (o: { jsonl?: boolean }) => setCode(await (await import('./refs.js')).runRefs(io, Boolean(o.jsonl))));
 
   program.command('status').description('tình trạng / mailboxes, messages by state, queues')
     .option('--json', 'JSON')
-    .action(async (o: { json?: boolean }) => setCode(await runStatus(io, Boolean(o.json))));
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./status.js')).runStatus(io, Boolean(o.json))));
 
   program.command('stats').description('chỉ tiêu theo kỳ / KPIs for a period')
     .requiredOption('--period <period>', '2026-Q3 or 2026')
     .option('--agency <code>', 'one agency')
     .option('--json', 'JSON')
-    .action(async (o: { period: string; agency?: string; json?: boolean }) => setCode(await runStats(io, o)));
+    .action(async (o: { period: string; agency?: string; json?: boolean }) => setCode(await (await import('./stats.js')).runStats(io, o)));
 
   const report = program.command('report').description('báo cáo / reports');
   report.command('build').requiredOption('--period <period>', '2026-Q3 or 2026').requiredOption('--out <dir>', 'output folder')
     .option('--issuer <code>', 'agency code of the issuing body (default: the Provincial PC)')
     .description('dựng báo cáo HTML / build the report (HTML)')
-    .action(async (o: { period: string; out: string; issuer?: string }) => setCode(await runReportBuild(io, o)));
+    .action(async (o: { period: string; out: string; issuer?: string }) => setCode(await (await import('./report.js')).runReportBuild(io, o)));
 
   program.command('demo').description('chạy thử toàn bộ quy trình / the whole pipeline on generated sample mail')
     .option('--count <n>', 'messages to generate', intArg('--count'), 600)
     .option('--out <dir>', 'where the report goes', 'out/demo')
-    .action(async (o: { count: number; out: string }) => setCode(await runDemo(io, o)));
+    .action(async (o: { count: number; out: string }) => {
+      // Loaded on demand: the generator pulls in PDF, image and DOCX writers no other command needs.
+      const { runDemo } = await import('./demo.js');
+      setCode(await runDemo(io, o));
+    });
 
   return program;
 }

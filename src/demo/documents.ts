@@ -447,6 +447,7 @@ interface GlyphMask {
 /** Supersampling factor for glyph masks: pureimage anti-aliases only horizontally. */
 const SS = 3;
 const maskCache = new Map<string, GlyphMask | null>();
+const MASK_CACHE_MAX = 20_000;
 
 interface PathSink {
   moveTo(x: number, y: number): void;
@@ -551,6 +552,8 @@ function glyphMask(key: FontKey, cp: number, sizePx: number): GlyphMask | null {
     }
     mask = { w, h, dx: x0, dy: y0, alpha };
   }
+  // Bounded: callers asking for many page widths would otherwise grow it without end.
+  if (maskCache.size >= MASK_CACHE_MAX) maskCache.clear();
   maskCache.set(cacheKey, mask);
   return mask;
 }
@@ -857,5 +860,51 @@ export async function renderDocx(doc: DocSpec): Promise<Buffer> {
       },
     ],
   });
-  return Packer.toBuffer(document);
+  // docx stamps core.xml and every zip entry with the current time; both are pinned to the
+  // document's date so the same DocSpec gives the same bytes.
+  const core = coreXml(doc);
+  const bytes = await Packer.toBuffer(document, false, [{ path: 'docProps/core.xml', data: core }]);
+  return pinZipTimes(bytes, doc.date);
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function coreXml(doc: DocSpec): string {
+  const when = doc.date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"' +
+    ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"' +
+    ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    `<dc:title>${xmlEscape(nfc(`${doc.kind} ${doc.number}`))}</dc:title>` +
+    `<dc:creator>${xmlEscape(nfc(doc.issuer))}</dc:creator>` +
+    `<dc:description>${xmlEscape(nfc(doc.title))}</dc:description>` +
+    `<dcterms:created xsi:type="dcterms:W3CDTF">${when}</dcterms:created>` +
+    `<dcterms:modified xsi:type="dcterms:W3CDTF">${when}</dcterms:modified>` +
+    '</cp:coreProperties>'
+  );
+}
+
+/** Rewrites the MS-DOS modification time of every zip entry (central and local headers). */
+function pinZipTimes(zip: Buffer, date: Date): Buffer {
+  const out = Buffer.from(zip);
+  const dosTime = 0; // midnight
+  const dosDate = ((Math.max(1980, date.getUTCFullYear()) - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate();
+  const eocd = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) return out;
+  const count = out.readUInt16LE(eocd + 10);
+  let p = out.readUInt32LE(eocd + 16);
+  for (let i = 0; i < count && p + 46 <= out.length && out.readUInt32LE(p) === 0x02014b50; i++) {
+    out.writeUInt16LE(dosTime, p + 12);
+    out.writeUInt16LE(dosDate, p + 14);
+    const local = out.readUInt32LE(p + 42);
+    if (local + 30 <= out.length && out.readUInt32LE(local) === 0x04034b50) {
+      out.writeUInt16LE(dosTime, local + 10);
+      out.writeUInt16LE(dosDate, local + 12);
+    }
+    p += 46 + out.readUInt16LE(p + 28) + out.readUInt16LE(p + 30) + out.readUInt16LE(p + 32);
+  }
+  return out;
 }

@@ -197,4 +197,10 @@ describe('renderDocx', () => {
     expect(xml).toContain('Kính gửi:');
     expect(xml).toContain('Nguyễn Văn An');
   });
+
+  it('dates its properties with the document date, not the time it was rendered', async () => {
+    const core = unzip(await renderDocx(shortDoc)).get('docProps/core.xml')?.toString('utf8') ?? '';
+    expect(core).toContain('<dcterms:created xsi:type="dcterms:W3CDTF">2026-08-05T00:00:00Z</dcterms:created>');
+    expect(core).toContain('<dc:title>Công văn 125/STC-NS</dc:title>');
+  });
 });

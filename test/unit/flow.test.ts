@@ -54,7 +54,8 @@ describe('flowOf: parties that are not state agencies', () => {
 
 describe('flowOf: between agencies', () => {
   it('gives internal for both sides in the same agency', () => {
-    expect(flowOf(stc, { ...stc, address: 'ketoan@stc.sonminh.gov.vn' })).toEqual({ flow: 'internal', rule: 'flow.same_agency' });
+    const colleague: Party = { ...stc, address: 'ketoan@stc.sonminh.gov.vn' };
+    expect(flowOf(stc, colleague)).toEqual({ flow: 'internal', rule: 'flow.same_agency' });
   });
 
   it('gives internal inside a commune before any other rule', () => {
