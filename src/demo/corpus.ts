@@ -649,7 +649,7 @@ function paragraphsFor(rng: Rng, issuerShort: string, topic: string, cited: Cite
     );
   }
   if (pages > 2) {
-    for (let i = 0; i < (pages - 2) * 5; i++) {
+    for (let i = 0; i < (pages - 2) * 6; i++) {
       out.push(
         `Phụ lục ${i + 1}: Tổng hợp số liệu ${topic} — đơn vị tính, chỉ tiêu kế hoạch, kết quả thực hiện, tỷ lệ so với cùng kỳ, ghi chú. Các đơn vị điền đầy đủ, chính xác số liệu và chịu trách nhiệm về số liệu báo cáo; số liệu tính đến hết ngày cuối cùng của kỳ báo cáo.`,
       );
@@ -688,10 +688,12 @@ function makePool(ctx: Context, rng: Rng, size: number): PoolDoc[] {
       agency = rng.pick(active.length > 0 ? active : ctx.agencies);
     }
     const pages = rng.weighted([
-      [1, 3],
-      [2, 4],
+      [1, 2],
+      [2, 3],
       [3, 3],
-      [4, 2],
+      [4, 3],
+      [5, 3],
+      [6, 2],
     ] as const);
     const formats = new Set<RenderFormat>(['text_pdf', 'docx']);
     if (i < scanCap) {
@@ -942,14 +944,14 @@ const SECRET_SHARE = 0.02;
 const MALFORMED_SHARE = 0.01;
 
 const FORMAT_PLANS: readonly (readonly [RenderFormat[], number])[] = [
-  [['text_pdf'], 40],
-  [['text_pdf', 'docx'], 10],
+  [['text_pdf'], 35],
+  [['text_pdf', 'docx'], 9],
   [['docx'], 4],
-  [['scanned_pdf'], 18],
-  [['jpeg'], 10],
-  [['mixed_pdf'], 8],
-  [['text_pdf', 'jpeg'], 5],
-  [['scanned_pdf', 'docx'], 5],
+  [['scanned_pdf'], 22],
+  [['jpeg'], 9],
+  [['mixed_pdf'], 9],
+  [['text_pdf', 'jpeg'], 6],
+  [['scanned_pdf', 'docx'], 6],
 ];
 
 function planMail(ctx: Context, date: Date, remaining: number, heavy: boolean): MailPlan {
@@ -1017,11 +1019,13 @@ function chooseDoc(ctx: Context, day: string, issuerCode: string | null, formats
   const dated = fits.filter((d) => d.date.toISOString().slice(0, 10) <= day);
   const usable = dated.length > 0 ? dated : fits;
   const own = usable.filter((d) => d.issuerCode !== null && d.issuerCode === issuerCode);
-  const candidates = own.length > 0 ? own : usable;
+  // Below the target size, a sender forwards someone else's longer document rather than its own
+  // short one more readily: the size goal bends issuer consistency, never the format shares.
+  const candidates = own.length > (heavy ? 1 : 0) ? own : usable;
   if (candidates.length === 0) return null;
-  const drawn = [ctx.rng.pick(candidates), ctx.rng.pick(candidates), ctx.rng.pick(candidates)];
+  const drawn = Array.from({ length: 4 }, () => ctx.rng.pick(candidates));
   drawn.sort((x, y) => x.weight - y.weight);
-  return (heavy ? drawn[2] : drawn[0]) ?? null;
+  return (heavy ? drawn[drawn.length - 1] : drawn[0]) ?? null;
 }
 
 function planAgency(ctx: Context, day: string, hasAttachment: boolean, formats: RenderFormat[], heavy: boolean, single: boolean): MailPlan | null {

@@ -19,7 +19,7 @@ describe('credentials at rest (AES-256-GCM)', () => {
     const sealed = seal('secret', key);
     expect(() => unseal(sealed, randomBytes(32))).toThrow(SecretKeyError);
     const tampered = Buffer.from(sealed);
-    tampered[tampered.length - 1] ^= 1;
+    tampered.writeUInt8((tampered.readUInt8(tampered.length - 1) ^ 1), tampered.length - 1);
     expect(() => unseal(tampered, key)).toThrow(/cannot decrypt/);
   });
 
