@@ -22,12 +22,17 @@ export async function writeAnalysis(db: Queryable, messageRowId: number, a: Mess
     );
   }
   await db.query('DELETE FROM message_attachments WHERE message_id = $1', [messageRowId]);
-  for (const [i, at] of a.attachments.entries()) {
+  // Shared rows (attachments, documents, exchanges) are upserted in key order: two messages that
+  // carry the same ones (the sender's Sent copy and the recipient's INBOX copy, analyzed at the
+  // same time) then lock them in the same order and cannot deadlock.
+  for (const at of [...a.attachments].sort((x, y) => x.sha256.localeCompare(y.sha256))) {
     await db.query(
       `INSERT INTO attachments (sha256, size, sniffed_type, kind, digitization, pages, text_pages, problem)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING`,
       [at.sha256, at.size, at.sniffedType, at.kind, at.digitization, at.pages, at.textPages, at.problem],
     );
+  }
+  for (const [i, at] of a.attachments.entries()) {
     await db.query(
       `INSERT INTO message_attachments (message_id, position, sha256, filename, declared_type) VALUES ($1, $2, $3, $4, $5)`,
       [messageRowId, i, at.sha256, at.filename, at.declaredType],
@@ -35,7 +40,7 @@ export async function writeAnalysis(db: Queryable, messageRowId: number, a: Mess
   }
   await db.query('DELETE FROM message_documents WHERE message_id = $1', [messageRowId]);
   const docIds = new Map<string, number>();
-  for (const r of a.refs) {
+  for (const r of [...a.refs].sort((x, y) => x.ref.localeCompare(y.ref))) {
     const { rows } = await db.query<{ id: number }>(
       `INSERT INTO documents (ref, number, year, symbol, kind, issued_on) VALUES ($1, $2, $3, $4, $5, $6::date)
        ON CONFLICT (ref) DO UPDATE SET kind = COALESCE(documents.kind, EXCLUDED.kind), issued_on = COALESCE(documents.issued_on, EXCLUDED.issued_on)
@@ -50,7 +55,7 @@ export async function writeAnalysis(db: Queryable, messageRowId: number, a: Mess
     );
   }
   await db.query('DELETE FROM exchange_sightings WHERE message_id = $1', [messageRowId]);
-  for (const e of a.exchanges) {
+  for (const e of [...a.exchanges].sort((x, y) => x.key.localeCompare(y.key))) {
     const l = e.labels;
     const { rows } = await db.query<{ id: number }>(
       `INSERT INTO exchanges (exchange_key, document_id, sender_address, receiver_address, sender_kind, receiver_kind,

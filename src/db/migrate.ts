@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import { repoRoot } from '../config/paths.js';
-import { databaseError } from './pool.js';
+import { databaseError, pgSettings } from './pool.js';
 
 export const MIGRATIONS_DIR = (): string => path.join(repoRoot(), 'src', 'db', 'migrations');
 
@@ -15,7 +15,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) return false;
   url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+  const admin = new pg.Client(pgSettings(url.toString()));
   try {
     await admin.connect();
   } catch (err) {
@@ -45,7 +45,7 @@ export interface MigrateResult {
 
 export async function migrate(databaseUrl: string): Promise<MigrateResult> {
   const createdDatabase = await ensureDatabase(databaseUrl);
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client(pgSettings(databaseUrl));
   try {
     await client.connect();
   } catch (err) {

@@ -1,5 +1,6 @@
 // Postgres connections (pg). Every statement in edocwatch is parameterized; this module only opens
 // pools, runs transactions and turns connection failures into one clear operator message.
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import { ServiceError } from '../errors.js';
 import { redactUrl } from '../logger.js';
@@ -12,8 +13,20 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
+/**
+ * Connection settings from a URL. A URL without a user name (the documented default
+ * postgres://localhost:5432/edocwatch) connects as PGUSER or the OS user, as psql does; pg itself
+ * only looks at $USER, which services and CI often do not set.
+ */
+export function pgSettings(databaseUrl: string): pg.ClientConfig {
+  const u = new URL(databaseUrl);
+  // pg lets the connection string override the config object, so the user goes into the URL.
+  if (!u.username) u.username = encodeURIComponent(process.env.PGUSER ?? process.env.USER ?? userInfo().username);
+  return { connectionString: u.toString(), connectionTimeoutMillis: 10_000 };
+}
+
 export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ ...pgSettings(databaseUrl), max });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   return pool;

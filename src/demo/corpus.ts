@@ -43,6 +43,7 @@ import {
   MAILERS,
   MIDDLE_NAMES_FEMALE,
   MIDDLE_NAMES_MALE,
+  OFFICE_TITLES,
   ORGANIZATIONS,
   PETITION_BODIES,
   PETITION_SUBJECTS,
@@ -500,6 +501,7 @@ function agencyEndpoint(ctx: Context, a: Agency, staff?: string): Endpoint {
   const address = staff ?? official;
   const person = personName(ctx.rng);
   const unit = a.level === 'commune_pc' ? 'Văn phòng HĐND và UBND' : ctx.rng.pick(DEPARTMENT_UNITS);
+  const title = ctx.rng.pick(unit.startsWith('Văn phòng') ? OFFICE_TITLES : STAFF_TITLES);
   return {
     address,
     name: staff ? person : shortAgencyName(a.name),
@@ -509,7 +511,7 @@ function agencyEndpoint(ctx: Context, a: Agency, staff?: string): Endpoint {
     mailer: agencyMailer(a),
     signature: [
       person,
-      `${ctx.rng.pick(STAFF_TITLES)} - ${unit}`,
+      `${title} - ${unit}`,
       withProvince(a.name, ctx.province),
       `ĐT: ${phone(ctx.rng)}${ctx.rng.chance(0.5) ? ` - DĐ: ${mobile(ctx.rng)}` : ''}`,
     ],
@@ -1361,7 +1363,8 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
         const verb = own || doc.enterprise ? rng.pick(['gửi kèm theo', 'trân trọng gửi', 'gửi']) : rng.pick(['sao gửi', 'gửi kèm theo', 'chuyển']);
         lines.push(`${fromShort} ${verb} ${doc.kind.name} số ${doc.ref} ngày ${docDate}${ofIssuer} về việc ${aboutOf(doc.spec.title)} (có văn bản kèm theo).`);
         if (plan.formats.includes('docx') && plan.formats.length > 1) lines.push('Gửi kèm file mềm định dạng .docx để các đơn vị tiện theo dõi, tổng hợp.');
-        lines.push(rng.pick(REQUESTS).replace('{deadline}', dmy(new Date(plan.date.getTime() + rng.int(7, 20) * DAY))));
+        const request = from.kind === 'agency' ? rng.pick(REQUESTS) : 'Kính đề nghị Quý cơ quan xem xét, giải quyết.';
+        lines.push(request.replace('{deadline}', dmy(new Date(plan.date.getTime() + rng.int(7, 20) * DAY))));
       }
       break;
     }
@@ -1423,6 +1426,7 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
       subject = doc ? doc.spec.title : rng.pick(PETITION_SUBJECTS).replace('{village}', village);
       lines.push(`Kính gửi: ${agencyName}.`, '');
       lines.push(
+        doc?.spec.paragraphs[0] ??
         rng
           .pick(PETITION_BODIES)
           .replace('{name}', from.name)

@@ -14,7 +14,7 @@ import { seal } from '../crypto/secrets.js';
 import { upsertAgencies } from '../db/agencies.js';
 import { insertMailbox } from '../db/mailboxes.js';
 import { migrate } from '../db/migrate.js';
-import { withTransaction } from '../db/pool.js';
+import { pgSettings, withTransaction } from '../db/pool.js';
 import { parsePeriod } from '../domain/period.js';
 import type { Agency } from '../domain/types.js';
 import { devDovecot, ensureImapUser, waitForImap } from '../devenv/dovecot.js';
@@ -47,7 +47,7 @@ async function recreateDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.slice(1));
   u.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: u.toString() });
+  const admin = new pg.Client(pgSettings(u.toString()));
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);

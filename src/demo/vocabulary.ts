@@ -147,9 +147,9 @@ export const GIVEN_NAMES_FEMALE: readonly string[] = [
 ];
 
 /** Titles of staff who write official mail, under the signature. */
-export const STAFF_TITLES: readonly string[] = [
-  'Chuyên viên', 'Chuyên viên chính', 'Văn thư', 'Phó Trưởng phòng', 'Trưởng phòng', 'Phó Chánh Văn phòng', 'Cán bộ phụ trách',
-];
+export const STAFF_TITLES: readonly string[] = ['Chuyên viên', 'Chuyên viên chính', 'Phó Trưởng phòng', 'Trưởng phòng', 'Cán bộ phụ trách'];
+/** Titles in an agency's office (Văn phòng), where the clerk (văn thư) sends most official mail. */
+export const OFFICE_TITLES: readonly string[] = ['Văn thư', 'Văn thư', 'Chuyên viên', 'Phó Chánh Văn phòng', 'Chánh Văn phòng'];
 export const DEPARTMENT_UNITS: readonly string[] = [
   'Văn phòng', 'Phòng Tổng hợp', 'Phòng Kế hoạch - Tài chính', 'Phòng Nghiệp vụ', 'Phòng Tổ chức cán bộ', 'Phòng Hành chính - Tổng hợp',
 ];
