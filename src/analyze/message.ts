@@ -67,6 +67,8 @@ export interface MessageAnalysis {
     state: 'analyzed' | 'skipped' | 'malformed';
     problems: string[];
     machineGenerated: string | null;
+    /** The start of the body text, decoded to Unicode NFC (for people reading the analysis). */
+    textPreview: string;
   };
   parties: Party[];
   attachments: AnalyzedAttachment[];
@@ -278,6 +280,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
       state,
       problems,
       machineGenerated: machine.reason,
+      textPreview: body.slice(0, 280),
     },
     parties,
     attachments,

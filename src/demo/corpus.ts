@@ -1312,6 +1312,7 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
   const doc = plan.doc;
   const orig = plan.original;
   const cited = new Set<string>();
+  const quoted: string[] = [];
   const lines: string[] = [];
   let subject = '';
   let filenames: string[] = [];
@@ -1386,7 +1387,8 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
         lines.push(rng.pick(REPLY_BODIES).replace('{to}', fromShort).replace('{from}', fromShort));
       }
       lines.push('', closing, '', ...signature, '', quoteOriginal(orig, 'reply', from.mailer));
-      for (const r of [origRef, ...orig.citedRefs]) if (r) cited.add(r);
+      // The quote carries the original's text, not its attachment: only what it names is cited.
+      for (const r of [origRef, ...orig.citedRefs]) if (r) quoted.push(r);
       break;
     }
     case 'forward': {
@@ -1488,7 +1490,8 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
   }
   if (doc && plan.style !== 'forward') for (const c of doc.cited) cited.add(c.ref);
   // Machine mail repeats the original subject, and with it any reference the subject names.
-  if (machine && orig) for (const r of [orig.documentRef, ...orig.citedRefs]) if (r && subject.includes(r)) cited.add(r);
+  if (machine && orig) quoted.push(...[orig.documentRef, ...orig.citedRefs].filter((r): r is string => !!r));
+  for (const r of quoted) if (subject.includes(r) || text.includes(r)) cited.add(r);
   if (transmittedRef) cited.delete(transmittedRef);
 
   const messageId = messageIdFor(ctx, from, plan.date);

@@ -274,8 +274,10 @@ export function isMachineGenerated(
     const v = headerValue(headers, name);
     if (v !== null && v !== '' && v !== 'no' && v !== 'false') return yes(`auto_reply: ${name}`);
   }
+  // Precedence: bulk is not enough: a circular mailed to every commune by a mass-mailing system
+  // carries it and is an official exchange all the same.
   const precedence = headerValue(headers, 'precedence');
-  if (precedence === 'auto_reply' || precedence === 'bulk' || precedence === 'junk') {
+  if (precedence === 'auto_reply' || precedence === 'junk') {
     return yes(`auto_reply: precedence ${precedence}`);
   }
 

@@ -330,7 +330,6 @@ describe('isMachineGenerated', () => {
     [{ 'x-autoreply': 'yes' }, 'auto_reply: x-autoreply'],
     [{ 'x-autorespond': 'Out of office' }, 'auto_reply: x-autorespond'],
     [{ precedence: 'auto_reply' }, 'auto_reply: precedence auto_reply'],
-    [{ precedence: 'bulk' }, 'auto_reply: precedence bulk'],
     [{ precedence: 'Junk' }, 'auto_reply: precedence junk'],
   ])('catches the header %j', (headers, reason) => {
     expect(isMachineGenerated(headers, 'Báo cáo', 'a@b.vn')).toEqual({ machine: true, reason });
@@ -338,6 +337,10 @@ describe('isMachineGenerated', () => {
 
   it('passes Precedence: list, which official mailing lists use', () => {
     expect(isMachineGenerated({ precedence: 'list' }, 'Thông báo', 'a@b.vn').machine).toBe(false);
+  });
+
+  it('passes Precedence: bulk, which mass-mailed circulars to every commune carry', () => {
+    expect(isMachineGenerated({ precedence: 'bulk' }, 'Công văn số 125/UBND-VP', 'vanthu@sonminh.gov.vn')).toEqual({ machine: false, reason: null });
   });
 
   it.each([

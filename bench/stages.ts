@@ -1,0 +1,168 @@
+// The benchmark stages that run inside a child process of bench/pipeline.ts (so that each has its own
+// peak RSS): bare imapflow fetch, bare mailparser, and the diagnostics (analysis without the
+// database, raw-store writes with and without fsync). Each prints one `BENCH_RESULT {json}` line.
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { simpleParser } from 'mailparser';
+import { analyzeMessage } from '../src/analyze/message.js';
+import { loadConfig } from '../src/config/config.js';
+import { loadDirectoryFile } from '../src/config/directory-file.js';
+import { buildDirectory } from '../src/domain/directory.js';
+import { RawStore } from '../src/store/raw-store.js';
+
+export interface CorpusEntry {
+  file: string;
+  folder: 'INBOX' | 'Sent';
+  internalDate: string;
+  size: number;
+  attachments: boolean;
+}
+
+export interface StageResult {
+  messages: number;
+  bytes: number;
+  seconds: number;
+  extra?: Record<string, number | string>;
+}
+
+export const RESULT_MARK = 'BENCH_RESULT ';
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (v === undefined || v === '') throw new Error(`bench stage: ${name} is not set`);
+  return v;
+}
+
+async function readManifest(dir: string): Promise<CorpusEntry[]> {
+  return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as CorpusEntry[];
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/** 1. Bare imapflow: connect, EXAMINE each folder, fetch every source in batches, discard. */
+async function imapFetch(): Promise<StageResult> {
+  const batch = Number(process.env['BENCH_BATCH'] ?? '200');
+  const t0 = now();
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: Number(env('BENCH_IMAP_PORT')),
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: env('BENCH_IMAP_USER'), pass: env('BENCH_IMAP_PASS') },
+    logger: false,
+    disableAutoIdle: true,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  let messages = 0;
+  let bytes = 0;
+  try {
+    for (const folder of ['INBOX', 'Sent']) {
+      const box = await client.mailboxOpen(folder, { readOnly: true });
+      const exists = box.exists;
+      for (let i = 1; i <= exists; i += batch) {
+        const range = `${i}:${Math.min(i + batch - 1, exists)}`;
+        for await (const m of client.fetch(range, { uid: true, source: true })) {
+          messages++;
+          bytes += m.source?.length ?? 0;
+        }
+      }
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+  return { messages, bytes, seconds: now() - t0 };
+}
+
+/** 2. Bare mailparser: simpleParser on each raw message, with the options of src/analyze/message.ts. */
+async function parse(): Promise<StageResult> {
+  const dir = env('BENCH_CORPUS_DIR');
+  const entries = await readManifest(dir);
+  const t0 = now();
+  let parseS = 0;
+  let bytes = 0;
+  let attachments = 0;
+  for (const e of entries) {
+    const raw = await readFile(path.join(dir, e.file));
+    const p0 = now();
+    const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 });
+    parseS += now() - p0;
+    attachments += parsed.attachments.length;
+    bytes += raw.length;
+  }
+  return { messages: entries.length, bytes, seconds: now() - t0, extra: { parseOnlySeconds: parseS, attachments } };
+}
+
+/** Diagnostic: the whole analysis of src/analyze (MIME, attachments, refs, labels) with no database or queue. */
+async function analyzeOnly(): Promise<StageResult> {
+  const dir = env('BENCH_CORPUS_DIR');
+  const agency = env('BENCH_AGENCY');
+  const entries = await readManifest(dir);
+  const config = loadConfig();
+  const directory = buildDirectory(await loadDirectoryFile(config.directoryFile));
+  const t0 = now();
+  let bytes = 0;
+  const states: Record<string, number> = {};
+  for (const e of entries) {
+    const raw = await readFile(path.join(dir, e.file));
+    bytes += raw.length;
+    const a = await analyzeMessage(raw, {
+      directory,
+      monitored: agency,
+      internalDate: new Date(e.internalDate),
+      receivedAt: new Date(),
+      freeMailDomains: config.freeMailDomains,
+      limits: {
+        maxBytes: config.analyze.maxAttachmentBytes,
+        maxPages: config.analyze.maxPdfPages,
+        maxTextChars: 200_000,
+        timeoutMs: config.analyze.attachmentTimeoutMs,
+      },
+    });
+    states[a.message.state] = (states[a.message.state] ?? 0) + 1;
+  }
+  return { messages: entries.length, bytes, seconds: now() - t0, extra: states };
+}
+
+/** Diagnostic: RawStore.put of every message, with fsync (as the product does) and without. */
+async function rawStore(): Promise<StageResult> {
+  const dir = env('BENCH_CORPUS_DIR');
+  const scratch = env('BENCH_SCRATCH_DIR');
+  const entries = await readManifest(dir);
+  const raws: Buffer[] = [];
+  for (const e of entries) raws.push(await readFile(path.join(dir, e.file)));
+  const bytes = raws.reduce((s, r) => s + r.length, 0);
+  const timed = async (fsync: boolean): Promise<number> => {
+    const root = path.join(scratch, fsync ? 'fsync' : 'nofsync');
+    await rm(root, { recursive: true, force: true });
+    const store = new RawStore(root, fsync);
+    const t0 = now();
+    // Batches of 200 in parallel, as syncFolder stores one fetch batch with Promise.all.
+    for (let i = 0; i < raws.length; i += 200) await Promise.all(raws.slice(i, i + 200).map((r) => store.put(r)));
+    const s = now() - t0;
+    await rm(root, { recursive: true, force: true });
+    return s;
+  };
+  const withFsync = await timed(true);
+  const withoutFsync = await timed(false);
+  return { messages: raws.length, bytes, seconds: withFsync, extra: { withFsyncSeconds: withFsync, withoutFsyncSeconds: withoutFsync } };
+}
+
+export const CHILD_STAGES: Record<string, () => Promise<StageResult>> = {
+  'imap-fetch': imapFetch,
+  parse,
+  'analyze-only': analyzeOnly,
+  'raw-store': rawStore,
+};
+
+export async function runChildStage(name: string): Promise<number> {
+  const fn = CHILD_STAGES[name];
+  if (!fn) {
+    process.stderr.write(`bench: unknown stage ${name}\n`);
+    return 2;
+  }
+  const r = await fn();
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);
+  return 0;
+}
