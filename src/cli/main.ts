@@ -64,8 +64,13 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .action(async (o: { mailbox?: number }) => setCode(await (await import('./sync.js')).runSync(io, o)));
 
   program.command('worker').description('tiến trình xử lý hàng đợi / long-running queue workers')
-    .addOption(new Option('--queues <list>', 'queues to work on').default('sync,analyze,report'))
+    .addOption(new Option('--queues <list>', 'queues to work on (sync, analyze)').default('sync,analyze'))
     .action(async (o: { queues: string }) => setCode(await (await import('./worker.js')).runWorker(io, o.queues)));
+
+  program.command('serve').description('máy chủ HTTP / health, JSON statistics and the HTML report')
+    .option('--port <n>', 'port', intArg('--port'), 8080)
+    .option('--host <host>', 'address to listen on (no sign-in yet: keep it on loopback or behind a proxy)', '127.0.0.1')
+    .action(async (o: { port: number; host: string }) => setCode(await (await import('./serve.js')).runServe(io, o)));
 
   program.command('inspect').argument('<file>', '.eml file').description('phân tích một thư (JSON) / analyze one message, no database')
     .option('--agency <code>', 'the monitored agency')

@@ -3,6 +3,7 @@
 import type { Agency } from '../domain/types.js';
 import { KPI_IDS, type KpiId, type KpiValue } from '../domain/kpi.js';
 import type { PeriodStats } from './stats.js';
+import { localDateString } from '../domain/period.js';
 
 const KPI_TITLES: Record<KpiId, string> = {
   K1: 'Văn bản nội bộ trao đổi hoàn toàn điện tử',
@@ -44,8 +45,9 @@ function met(v: KpiValue): string {
 
 export function renderReportHtml(s: PeriodStats, agencies: Agency[], opts: { province: string; issuer: string; issuedOn: Date }): string {
   const names = new Map(agencies.map((a) => [a.code, a.name]));
-  const d = opts.issuedOn;
-  const date = `ngày ${d.getUTCDate()} tháng ${d.getUTCMonth() + 1} năm ${d.getUTCFullYear()}`;
+  // The issue date as a calendar date in Asia/Ho_Chi_Minh, whatever the server's time zone.
+  const [y, mo, da] = localDateString(opts.issuedOn).split('-').map(Number);
+  const date = `ngày ${da} tháng ${mo} năm ${y}`;
   const title = `Báo cáo tình hình sử dụng thư điện tử công vụ ${periodTitle(s.period)}`;
   const kpiRows = KPI_IDS.map(
     (id) => `<tr><td>${id}</td><td>${escapeHtml(KPI_TITLES[id])}</td><td class="n">${s.province[id].numerator}</td><td class="n">${s.province[id].denominator}</td><td class="n">${pct(s.province[id])}</td><td class="n">${target(s.province[id])}</td><td>${met(s.province[id])}</td></tr>`,

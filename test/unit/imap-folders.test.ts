@@ -31,3 +31,14 @@ describe('message identity within a mailbox', () => {
     expect(dedupKey('  ', 'b'.repeat(64))).toBe(`sha:${'b'.repeat(64)}`);
   });
 });
+
+describe('choosing worker queues', async () => {
+  const { parseQueues } = await import('../../src/queue/run-workers.js');
+  it('accepts the queues that have workers', () => {
+    expect(parseQueues('sync, analyze')).toEqual(['sync', 'analyze']);
+  });
+  it('names an unknown queue and one without a worker yet', () => {
+    expect(() => parseQueues('sync,mail')).toThrow(/unknown queue mail/);
+    expect(() => parseQueues('report')).toThrow(/report has no worker in this version/);
+  });
+});

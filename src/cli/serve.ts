@@ -1,0 +1,21 @@
+// `edocwatch serve [--port N] [--host H]`: the HTTP app until SIGINT/SIGTERM.
+import { buildApp } from '../http/app.js';
+import { createRuntime } from '../runtime.js';
+import type { Out } from './main.js';
+
+export async function runServe(io: Out, o: { port: number; host: string }): Promise<number> {
+  const rt = await createRuntime();
+  const app = buildApp(rt);
+  try {
+    const address = await app.listen({ port: o.port, host: o.host });
+    io.err(`edocwatch serve: ${address}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    return 0;
+  } finally {
+    await app.close();
+    await rt.close();
+  }
+}

@@ -1,0 +1,53 @@
+// A long-running worker process: the given queues' workers until SIGINT/SIGTERM, then a graceful
+// shutdown (running jobs finish, nothing new is taken). Shared by `edocwatch worker` and the
+// per-queue entry points in workers/.
+import { EdocError, UsageError } from '../errors.js';
+import { createRuntime } from '../runtime.js';
+import { QUEUE_NAMES, type QueueName } from './queues.js';
+import { checkRedis, startWorkers } from './workers.js';
+
+/** Queues that have processors in this version. */
+export const RUNNABLE_QUEUES: readonly QueueName[] = ['sync', 'analyze'];
+
+export function parseQueues(list: string): QueueName[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+  if (bad.length || names.length === 0)
+    throw new UsageError(`--queues: unknown queue ${bad.join(', ') || '(none)'}; choose from ${QUEUE_NAMES.join(', ')}`);
+  const notYet = names.filter((n) => !(RUNNABLE_QUEUES as readonly string[]).includes(n));
+  if (notYet.length)
+    throw new UsageError(`--queues: ${notYet.join(', ')} has no worker in this version (reports are built with \`edocwatch report build\`)`);
+  return names as QueueName[];
+}
+
+export async function runWorkersUntilSignal(names: QueueName[], say: (s: string) => void = () => undefined): Promise<number> {
+  const rt = await createRuntime();
+  try {
+    await checkRedis(rt);
+    const set = startWorkers(rt, names);
+    rt.log.info({ queues: names }, 'workers started');
+    say(`edocwatch worker: ${names.join(', ')} — Ctrl-C để dừng / to stop`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    rt.log.info('stopping workers');
+    await set.close();
+    return 0;
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Entry used by workers/*.ts: one line on stderr and an exit code, never a stack trace. */
+export function workerMain(names: QueueName[]): void {
+  runWorkersUntilSignal(names, (s) => process.stderr.write(`${s}\n`)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`edocwatch: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = err instanceof EdocError ? err.exitCode : 1;
+    },
+  );
+}
