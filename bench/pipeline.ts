@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, copyFile, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ImapFlow } from 'imapflow';
@@ -397,6 +398,9 @@ async function main(argv: string[]): Promise<number> {
   const stageAt = argv.indexOf('--stage');
   if (stageAt >= 0) return runChildStage(argv[stageAt + 1] ?? '');
   const o = parseArgs(argv);
+  const loadBefore = loadavg();
+  if ((loadBefore[0] ?? 0) > availableParallelism() * 0.5)
+    say(`warning: load average ${(loadBefore[0] ?? 0).toFixed(2)} on ${availableParallelism()} cores before the start: other work will slow every stage`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dd = devDovecot();
   try {
@@ -474,7 +478,7 @@ async function main(argv: string[]): Promise<number> {
   const memMb = Number((await readFile('/proc/meminfo', 'utf8').catch(() => '')).match(/MemTotal:\s+(\d+)/)?.[1] ?? 0) / 1024;
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu: cpuModel, cores: (await import('node:os')).availableParallelism(), memMb: Math.round(memMb), node: process.version, mbsync: spawnSync('mbsync', ['--version'], { encoding: 'utf8' }).stdout.trim(), notmuch: spawnSync('notmuch', ['--version'], { encoding: 'utf8' }).stdout.trim() },
+    machine: { cpu: cpuModel, cores: availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), memMb: Math.round(memMb), node: process.version, mbsync: spawnSync('mbsync', ['--version'], { encoding: 'utf8' }).stdout.trim(), notmuch: spawnSync('notmuch', ['--version'], { encoding: 'utf8' }).stdout.trim() },
     options: o,
     corpus: { messages: n, bytes: corpusBytes, avgKb: corpusBytes / n / 1000, withAttachments: withAtt / n, generatedSeconds: corpus.generatedS, deliverSeconds: deliverS, warmUpSeconds: warmS },
     stages: rows,
@@ -487,7 +491,7 @@ async function main(argv: string[]): Promise<number> {
   const outFile = path.join(ROOT, 'out', 'bench', `pipeline-${stamp}.json`);
   await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
 
-  const out: string[] = ['', `edocwatch bench — ${n} messages, ${(corpusBytes / n / 1000).toFixed(0)} kB average, ${((100 * withAtt) / n).toFixed(0)}% with attachments; ${cpuModel}, ${result.machine.cores} cores`, '', table(rows), ''];
+  const out: string[] = ['', `edocwatch bench — ${n} messages, ${(corpusBytes / n / 1000).toFixed(0)} kB average, ${((100 * withAtt) / n).toFixed(0)}% with attachments; ${cpuModel}, ${result.machine.cores} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${result.machine.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')} after`, '', table(rows), ''];
   for (const r of rows) if (r.note) out.push(`  ${r.stage}: ${r.note}`);
   out.push(
     '',

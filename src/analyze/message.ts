@@ -6,7 +6,7 @@ import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } f
 import { checkStructure, isMalformed } from './structure.js';
 import { collectParties, resolveParty } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
-import { isMachineGenerated, labelExchange } from '../domain/labels.js';
+import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
 import { messageDate } from '../domain/period.js';
 import { splitRefs } from '../domain/refs.js';
 import type {
@@ -239,17 +239,13 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
       digitization: a.digitization,
       signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
     }));
+    // The text-wide label searches run once per message; only the flow differs per receiver.
+    const base = receivers[0]
+      ? labelExchange({ subject, text, attachments: attachmentFacts, sender: fromParty, receiver: receivers[0], hasDocument: docs[0] !== null, machineGenerated: false })
+      : null;
     for (const doc of docs) {
       for (const receiver of receivers) {
-        const { labels, evidence } = labelExchange({
-          subject,
-          text,
-          attachments: attachmentFacts,
-          sender: fromParty,
-          receiver,
-          hasDocument: doc !== null,
-          machineGenerated: false,
-        });
+        const { labels, evidence } = relabelForReceiver(base as NonNullable<typeof base>, fromParty, receiver);
         if (smimeSigned && !labels.signed) {
           labels.signed = true;
           evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: 'Thư được ký số S/MIME (multipart/signed)' });

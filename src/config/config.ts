@@ -2,6 +2,7 @@
 // variables. Parsed once at start and validated with zod; every bad value is reported together so an
 // operator fixes them in one go. The only I/O here is reading the YAML files.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -52,6 +53,7 @@ const schema = z.object({
   }),
   analyze: z.object({
     concurrency: positiveInt.max(256),
+    extra_processes: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]),
     max_attachment_bytes: positiveInt,
     max_pdf_pages: positiveInt,
     attachment_timeout_ms: positiveInt,
@@ -82,7 +84,7 @@ export interface Config {
     socketTimeoutMs: number;
     folders: string[];
   };
-  analyze: { concurrency: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number };
+  analyze: { concurrency: number; extraProcesses: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
 }
@@ -99,11 +101,17 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_DIRECTORY: 'directory_file',
   EDOCWATCH_ANALYZE_CONCURRENCY: 'analyze.concurrency',
   EDOCWATCH_FETCH_BATCH: 'sync.fetch_batch',
+  EDOCWATCH_ANALYZE_PROCESSES: 'analyze.extra_processes',
 };
 
 export class ConfigError extends EdocError {
   constructor(public readonly problems: string[]) {
-    super('E_CONFIG', `cấu hình không hợp lệ / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      'E_CONFIG',
+      problems.length === 1
+        ? `cấu hình không hợp lệ / invalid configuration: ${problems[0]}`
+        : `cấu hình không hợp lệ / invalid configuration (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -195,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     analyze: {
       concurrency: c.analyze.concurrency,
+      extraProcesses: c.analyze.extra_processes === 'auto' ? Math.max(0, availableParallelism() - 1) : c.analyze.extra_processes,
       maxAttachmentBytes: c.analyze.max_attachment_bytes,
       maxPdfPages: c.analyze.max_pdf_pages,
       attachmentTimeoutMs: c.analyze.attachment_timeout_ms,

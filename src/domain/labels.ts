@@ -426,3 +426,21 @@ export function labelExchange(input: LabelInput): { labels: Labels; evidence: Ev
     ],
   };
 }
+
+/**
+ * The labels of the same mail and document toward another receiver: only the flow depends on the
+ * receiver, so the text-wide searches of `labelExchange` are not repeated for every recipient.
+ */
+export function relabelForReceiver(
+  base: { labels: Labels; evidence: Evidence[] },
+  sender: LabelInput['sender'],
+  receiver: LabelInput['receiver'],
+): { labels: Labels; evidence: Evidence[] } {
+  const { flow, rule } = flowOf(sender, receiver);
+  return {
+    labels: { ...base.labels, flow },
+    evidence: base.evidence.map((e) =>
+      e.label === 'flow' ? { label: 'flow', value: flow, rule, detail: `${describeParty(sender)} → ${describeParty(receiver)}` } : e,
+    ),
+  };
+}

@@ -1,7 +1,11 @@
 // One pass of the pipeline over some mailboxes, in this process: sync jobs through the `sync` queue,
 // analysis through the `analyze` queue, until both drain. Used by `edocwatch sync` and the demo.
 // Before syncing it re-enqueues messages left pending or failed, so losing Redis loses nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { QueueEvents, type Job, type Queue } from 'bullmq';
+import type { Config } from '../config/config.js';
+import { repoRoot } from '../config/paths.js';
 import { listMailboxes } from '../db/mailboxes.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import { NotFoundError } from '../errors.js';
@@ -21,6 +25,8 @@ export interface MailboxPassResult {
 export interface PassOptions {
   mailboxId?: number;
   analyzeConcurrency?: number;
+  /** Extra analyze worker processes (default: the configured analyze.extra_processes). */
+  extraProcesses?: number;
   onProgress?: (p: { phase: 'sync' | 'analyze'; done: number; total: number }) => void;
 }
 
@@ -42,6 +48,7 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
   if (opts.mailboxId !== undefined && mailboxes.length === 0) throw new NotFoundError(`không có hộp thư / no mailbox with id ${opts.mailboxId}`);
   const queues = rt.queues();
   const workers = startWorkers(rt, ['sync', 'analyze'], { analyzeConcurrency: opts.analyzeConcurrency });
+  const helpers = startAnalyzeProcesses(rt.config, opts.extraProcesses ?? rt.config.analyze.extraProcesses);
   const events = new QueueEvents('sync', { connection: redisConnection(rt.config.redisUrl), prefix: rt.config.queuePrefix });
   try {
     await events.waitUntilReady();
@@ -71,7 +78,46 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
   } finally {
     await events.close();
     await workers.close();
+    await stopProcesses(helpers);
   }
+}
+
+/**
+ * Analysis is CPU-bound (MIME parsing, PDF reading) and one Node process uses one core: `sync`
+ * starts `edocwatch worker --queues analyze` children on the same queues. They get the settings of
+ * this run through the environment — but not the secret key, which analysis never needs.
+ */
+function startAnalyzeProcesses(config: Config, n: number): ChildProcess[] {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    RAW_STORE: config.rawStore,
+    EDOCWATCH_QUEUE_PREFIX: config.queuePrefix,
+    EDOCWATCH_ANALYZE_CONCURRENCY: String(config.analyze.concurrency),
+    LOG_LEVEL: config.logLevel,
+  };
+  delete env.EDOCWATCH_SECRET_KEY;
+  const bin = path.join(repoRoot(), 'bin', 'edocwatch.js');
+  return Array.from({ length: n }, () => spawn(process.execPath, [bin, 'worker', '--queues', 'analyze'], { env, stdio: ['ignore', 'ignore', 'ignore'] }));
+}
+
+async function stopProcesses(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          // SIGTERM lets a worker finish the job in hand; a stuck one is killed after 30 s.
+          const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+          c.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 /** Waits until no analyze job is queued or running and no message of these mailboxes is pending. */

@@ -85,6 +85,12 @@ describe('the command on bad input', () => {
     expect(rows[0]?.secret_enc.includes(Buffer.from('right-password'))).toBe(false);
   });
 
+  it('names a bad configuration value in one line and exits 2', async () => {
+    const r = await spawnCli(['status'], { ...t.env, REDIS_URL: 'localhost:6379' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('edocwatch: cấu hình không hợp lệ / invalid configuration: redis_url (REDIS_URL): must be a URL starting with redis:// or rediss:// (got "localhost:6379")');
+  });
+
   it('lists every bad configuration value and exits 2', async () => {
     const r = await spawnCli(['status'], { ...t.env, REDIS_URL: 'localhost', DATABASE_URL: 'mysql://x' });
     expect(r.code).toBe(2);

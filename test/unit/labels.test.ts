@@ -355,3 +355,21 @@ describe('isMachineGenerated', () => {
     expect(isMachineGenerated({}, subject, 'a@stc.sonminh.gov.vn').machine).toBe(true);
   });
 });
+
+describe('labels toward another receiver of the same mail', async () => {
+  const { relabelForReceiver } = await import('../../src/domain/labels.js');
+  const party = (agencyCode: string | null, agencyLevel: Party['agencyLevel'], kind: Party['kind'], address: string): Party => ({
+    address, name: null, kind, agencyCode, agencyLevel, matchedBy: agencyCode ? 'address' : 'free_mail', roles: ['to'],
+  });
+  it('keeps form, digitization, signed and secret and recomputes only the flow with its evidence', () => {
+    const sender = party('000.00.03.H30', 'department', 'agency', 'stc@sonminh.gov.vn');
+    const toDept = party('000.00.02.H30', 'department', 'agency', 'snv@sonminh.gov.vn');
+    const toCitizen = party(null, null, 'individual', 'dan@gmail.com');
+    const base = labelExchange({ subject: 'Công văn', text: 'Bản chính gửi qua đường bưu điện.', attachments: [], sender, receiver: toDept, hasDocument: true, machineGenerated: false });
+    const other = relabelForReceiver(base, sender, toCitizen);
+    expect(base.labels.flow).toBe('inter_agency');
+    expect(other.labels).toEqual({ ...base.labels, flow: 'with_individual' });
+    expect(other.evidence.find((e) => e.label === 'flow')?.rule).toBe('flow.non_state');
+    expect(other.evidence.find((e) => e.label === 'form')).toEqual(base.evidence.find((e) => e.label === 'form'));
+  });
+});
