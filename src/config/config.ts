@@ -44,6 +44,7 @@ const schema = z.object({
   directory_file: z.string().min(1),
   time_zone: z.literal('Asia/Ho_Chi_Minh', { message: 'must be Asia/Ho_Chi_Minh (the directive is provincial)' }),
   sync: z.object({
+    poll_interval_seconds: positiveInt.max(86_400),
     fetch_batch: positiveInt.max(5000),
     max_message_bytes: positiveInt,
     connection_timeout_ms: positiveInt,
@@ -77,6 +78,7 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   directoryFile: string;
   sync: {
+    pollIntervalSeconds: number;
     fetchBatch: number;
     maxMessageBytes: number;
     connectionTimeoutMs: number;
@@ -101,6 +103,7 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_DIRECTORY: 'directory_file',
   EDOCWATCH_ANALYZE_CONCURRENCY: 'analyze.concurrency',
   EDOCWATCH_FETCH_BATCH: 'sync.fetch_batch',
+  EDOCWATCH_POLL_SECONDS: 'sync.poll_interval_seconds',
   EDOCWATCH_ANALYZE_PROCESSES: 'analyze.extra_processes',
 };
 
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.log_level,
     directoryFile: path.isAbsolute(c.directory_file) ? c.directory_file : path.join(root, c.directory_file),
     sync: {
+      pollIntervalSeconds: c.sync.poll_interval_seconds,
       fetchBatch: c.sync.fetch_batch,
       maxMessageBytes: c.sync.max_message_bytes,
       connectionTimeoutMs: c.sync.connection_timeout_ms,

@@ -3,13 +3,13 @@
 // Before syncing it re-enqueues messages left pending or failed, so losing Redis loses nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { QueueEvents, type Job, type Queue } from 'bullmq';
+import { QueueEvents, type Job } from 'bullmq';
 import type { Config } from '../config/config.js';
 import { repoRoot } from '../config/paths.js';
 import { listMailboxes } from '../db/mailboxes.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import { NotFoundError } from '../errors.js';
-import { analyzeJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
+import { addOnce, analyzeJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
 import { checkRedis, startWorkers } from '../queue/workers.js';
 import type { Runtime } from '../runtime.js';
 
@@ -30,17 +30,6 @@ export interface PassOptions {
   onProgress?: (p: { phase: 'sync' | 'analyze'; done: number; total: number }) => void;
 }
 
-/** Adds a job under a fixed id; a failed job still holding that id is removed first. */
-async function addFresh<T>(queue: Queue<T>, name: string, data: T, jobId: string): Promise<Job<T>> {
-  const old = await queue.getJob(jobId);
-  if (old) {
-    const state = await old.getState();
-    if (state === 'failed' || state === 'completed') await old.remove().catch(() => undefined);
-    else return old;
-  }
-  return (await (queue as Queue).add(name, data, { jobId })) as Job<T>;
-}
-
 export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<MailboxPassResult[]> {
   await checkRedis(rt);
   const all = await listMailboxes(rt.pool, { enabledOnly: opts.mailboxId === undefined });
@@ -54,10 +43,10 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
     await events.waitUntilReady();
     for (const mb of mailboxes) {
       for (const id of await unfinishedMessageIds(rt.pool, mb.id))
-        await addFresh(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id));
+        await addOnce(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id));
     }
     const jobs = await Promise.all(
-      mailboxes.map((mb) => addFresh<SyncPayload>(queues.sync, 'sync', { mailboxId: mb.id }, syncJobId(mb.id))),
+      mailboxes.map((mb) => addOnce<SyncPayload>(queues.sync, 'sync', { mailboxId: mb.id }, syncJobId(mb.id))),
     );
     let done = 0;
     const results = await Promise.all(
@@ -138,7 +127,7 @@ async function drainAnalyze(rt: Runtime, mailboxIds: number[], onProgress: PassO
     if (queued === 0 && pending > 0) {
       // Pending rows with no job (Redis lost them, or a crash between commit and enqueue): enqueue again.
       const ids = await unfinishedMessageIds(rt.pool);
-      for (const id of ids) await addFresh(q, 'analyze', { messageId: id }, analyzeJobId(id));
+      for (const id of ids) await addOnce(q, 'analyze', { messageId: id }, analyzeJobId(id));
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -1,6 +1,6 @@
 // Queue names, job names, payloads and job ids: defined once here (DESIGN.md "The pipeline").
 // BullMQ refuses all-digit custom ids and ids with ':', so ids are `mailbox-<id>` and `msg-<id>`.
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 
 export const QUEUE_NAMES = ['sync', 'analyze', 'report'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -62,4 +62,18 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
       await Promise.all([sync.close(), analyze.close(), report.close()]);
     },
   };
+}
+
+/**
+ * Adds a job under a fixed id, once: a job still waiting or running under that id is returned as
+ * it is; a finished or failed one left in Redis is removed first so the work runs again.
+ */
+export async function addOnce<T>(queue: Queue<T>, name: string, data: T, jobId: string): Promise<Job<T>> {
+  const old = await queue.getJob(jobId);
+  if (old) {
+    const state = await old.getState();
+    if (state === 'failed' || state === 'completed') await old.remove().catch(() => undefined);
+    else return old;
+  }
+  return (await (queue as Queue).add(name, data, { jobId })) as Job<T>;
 }

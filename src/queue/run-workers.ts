@@ -5,6 +5,7 @@ import { EdocError, UsageError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { QUEUE_NAMES, type QueueName } from './queues.js';
 import { checkRedis, startWorkers } from './workers.js';
+import { requeueUnfinished, schedulePolls } from './schedule.js';
 
 /** Queues that have processors in this version. */
 export const RUNNABLE_QUEUES: readonly QueueName[] = ['sync', 'analyze'];
@@ -26,12 +27,20 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     await checkRedis(rt);
     const set = startWorkers(rt, names);
     rt.log.info({ queues: names }, 'workers started');
+    // Re-derive the work from Postgres: poll schedules for the mailboxes, jobs for unfinished messages.
+    const rederive = async () => {
+      if (names.includes('sync')) await schedulePolls(rt);
+      if (names.includes('analyze')) await requeueUnfinished(rt);
+    };
+    await rederive();
+    const timer = setInterval(() => void rederive().catch((err: Error) => rt.log.error({ err: err.message }, 're-deriving work failed')), 60_000);
     say(`edocwatch worker: ${names.join(', ')} — Ctrl-C để dừng / to stop`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
     rt.log.info('stopping workers');
+    clearInterval(timer);
     await set.close();
     return 0;
   } finally {

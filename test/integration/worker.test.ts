@@ -1,0 +1,92 @@
+// Long-running workers: `edocwatch worker --queues sync,analyze` polls every enabled mailbox on its
+// own schedule (re-derived from Postgres at start), analyzes what it fetches, and stops cleanly on
+// SIGTERM.
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImapFlow } from 'imapflow';
+import pg from 'pg';
+import { devDovecot, ensureImapUser } from '../../src/devenv/dovecot.js';
+import { BIN, spawnCli } from '../helpers/cli.js';
+import { createTestEnv, type TestEnv } from '../helpers/env.js';
+
+const USER = 'it-worker-snv';
+const PASSWORD = 'worker-pass';
+
+function mail(n: number): string {
+  return [
+    'From: Sở Tài chính <stc@sonminh.gov.vn>',
+    'To: snv@sonminh.gov.vn',
+    `Subject: =?UTF-8?B?${Buffer.from(`Công văn số ${100 + n}/STC-NS`).toString('base64')}?=`,
+    `Message-ID: <worker-${n}@stc.sonminh.gov.vn>`,
+    'Date: Tue, 04 Aug 2026 09:00:00 +0700',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    `Sở Tài chính gửi Công văn số ${100 + n}/STC-NS.`,
+    '',
+  ].join('\r\n');
+}
+
+async function append(n: number): Promise<void> {
+  const dd = devDovecot();
+  const c = new ImapFlow({ host: dd.host, port: dd.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
+  await c.connect();
+  try {
+    await c.append('INBOX', Buffer.from(mail(n)));
+  } finally {
+    await c.logout();
+  }
+}
+
+async function until(db: pg.Client, analyzed: number, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE state = 'analyzed'`)).rows[0]?.n ?? 0;
+    if (n >= analyzed) return n;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return n;
+}
+
+describe('long-running workers', () => {
+  let t: TestEnv;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    t = await createTestEnv('worker');
+    t.env.EDOCWATCH_POLL_SECONDS = '1';
+    await ensureImapUser(USER, PASSWORD, { reset: true });
+    expect((await spawnCli(['agency', 'import', 'config/agencies.yaml'], t.env)).code).toBe(0);
+    const dd = devDovecot();
+    const add = await spawnCli(['mailbox', 'add', '--agency', '000.00.02.H30', '--host', dd.host, '--port', String(dd.port), '--no-tls', '--user', USER, '--password-env', 'PW'], { ...t.env, PW: PASSWORD });
+    expect(add.code).toBe(0);
+    db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+  });
+
+  it('polls the mailbox on schedule, analyzes new mail, and stops on SIGTERM', async () => {
+    await append(1);
+    await append(2);
+    const child = spawn(process.execPath, [BIN, 'worker', '--queues', 'sync,analyze'], { env: t.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      expect(await until(db, 2)).toBe(2);
+      await append(3);
+      expect(await until(db, 3)).toBe(3);
+      const { rows } = await db.query<{ n: number }>('SELECT count(DISTINCT document_id)::int AS n FROM exchanges');
+      expect(rows[0]?.n).toBe(3);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
