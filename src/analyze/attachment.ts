@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import mammoth from 'mammoth';
+import { PDFDict, PDFDocument, PDFName, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, Digitization } from '../domain/types.js';
 import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
 
@@ -135,6 +136,7 @@ async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: Attac
     stopAtErrors: false,
   });
   try {
+    const imagePages = await pagesWithImages(content);
     const doc = await task.promise;
     facts.pages = doc.numPages;
     if (doc.numPages > limits.maxPages) facts.problem = 'over_limit:pages';
@@ -153,8 +155,17 @@ async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: Attac
         if (item.hasEOL) pageText += '\n';
       }
       const hasText = /\S/.test(pageText);
-      const ops = await page.getOperatorList({ annotationMode: pdfjs.AnnotationMode.DISABLE });
-      pages.push({ hasText, ...scanOperators(ops.fnArray, ops.argsArray, OPS.save, OPS.restore, OPS.setTextRenderingMode, textOps, imageOps) });
+      const hasImageXObject = imagePages?.[i - 1];
+      if (hasImageXObject === false && hasText) {
+        // Text and no image: born-digital, without building the operator list.
+        pages.push({ hasText, visibleText: true, paintsImage: false });
+      } else if (hasImageXObject === true && !hasText) {
+        // An image and no text: a scanned page. pdfjs would decode every image to list the operators.
+        pages.push({ hasText, visibleText: false, paintsImage: true });
+      } else {
+        const ops = await page.getOperatorList({ annotationMode: pdfjs.AnnotationMode.DISABLE });
+        pages.push({ hasText, ...scanOperators(ops.fnArray, ops.argsArray, OPS.save, OPS.restore, OPS.setTextRenderingMode, textOps, imageOps) });
+      }
       page.cleanup();
       if (textLen < limits.maxTextChars) {
         texts.push(pageText.normalize('NFC'));
@@ -169,6 +180,42 @@ async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: Attac
     facts.digitization = digitizationOfPages(pages);
   } finally {
     await task.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Which pages have image XObjects in their resources (directly or in a form XObject), read from
+ * the PDF's structure with pdf-lib without decoding any image: pdfjs' operator list decodes every
+ * image it meets, which is most of the cost of reading a scan. Null when pdf-lib cannot read the
+ * file or its page count disagrees; the caller then falls back to the operator list.
+ * Inline images (BI … EI inside a content stream) are not seen here: pages with text and no image
+ * XObject are taken as born-digital.
+ */
+export async function pagesWithImages(content: Buffer): Promise<boolean[] | null> {
+  try {
+    const doc = await PDFDocument.load(content, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    const XOBJECT = PDFName.of('XObject');
+    const RESOURCES = PDFName.of('Resources');
+    const SUBTYPE = PDFName.of('Subtype');
+    const IMAGE = PDFName.of('Image');
+    const FORM = PDFName.of('Form');
+    const hasImage = (resources: PDFDict | undefined, depth: number): boolean => {
+      if (!resources || depth > 4) return false;
+      const xobjects = resources.lookupMaybe(XOBJECT, PDFDict);
+      if (!xobjects) return false;
+      for (const [, ref] of xobjects.entries()) {
+        const obj = doc.context.lookup(ref);
+        const dict = obj instanceof PDFStream ? obj.dict : obj instanceof PDFDict ? obj : null;
+        if (!dict) continue;
+        const subtype = dict.get(SUBTYPE);
+        if (subtype === IMAGE) return true;
+        if (subtype === FORM && hasImage(dict.lookupMaybe(RESOURCES, PDFDict), depth + 1)) return true;
+      }
+      return false;
+    };
+    return doc.getPages().map((p) => hasImage(p.node.Resources(), 0));
+  } catch {
+    return null;
   }
 }
 

@@ -73,7 +73,7 @@ export interface MessageAnalysis {
   parties: Party[];
   attachments: AnalyzedAttachment[];
   refs: FoundRef[];
-  labels: Labels | null;
+  labels: Labels;
   evidence: Evidence[];
   exchanges: PlannedExchange[];
 }
@@ -281,8 +281,15 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     parties,
     attachments,
     refs,
-    labels: main ? main.labels : machine.machine ? { form: null, digitization: 'none', signed: false, flow: 'unknown', secret: false } : null,
-    evidence: main ? main.evidence : machine.machine ? [{ label: 'form', value: null, rule: 'skip.machine_generated', detail: machine.reason ?? '' }] : [],
+    // Without an exchange (machine-generated mail, or no sender to exchange from) form is null.
+    labels: main ? main.labels : { form: null, digitization: 'none', signed: false, flow: 'unknown', secret: false },
+    evidence: main
+      ? main.evidence
+      : [
+          machine.machine
+            ? { label: 'form', value: null, rule: 'skip.machine_generated', detail: `Thư tự động: ${machine.reason ?? ''}` }
+            : { label: 'form', value: null, rule: 'exchange.no_sender', detail: 'Thư không có người gửi (From): không có lượt trao đổi' },
+        ],
     exchanges,
   };
 }

@@ -37,7 +37,7 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
     }
     io.out(t.toString());
     const m = stats.messages;
-    io.out(`Kỳ / period ${period}: ${m.total} thư / messages (${Object.entries(m.byState).map(([k, v]) => `${k} ${v}`).join(', ')}), ${m.exchanges} lượt trao đổi / exchanges, ${m.documents} văn bản / documents`);
+    io.out(`Kỳ / period ${period}: ${m.total} thư / messages (${Object.entries(m).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v}`).join(', ')}), ${stats.exchanges} lượt trao đổi / exchanges, ${stats.documents} văn bản / documents`);
     const p = new Table({ head: ['KPI', 'Toàn tỉnh / province'] });
     for (const [id, v] of Object.entries(stats.province)) p.push([id, formatKpi(v)]);
     io.out(p.toString());

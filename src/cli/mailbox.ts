@@ -63,7 +63,7 @@ export async function runMailboxAdd(io: Out, o: Record<string, unknown>): Promis
     const user = String(o.user);
     if (await findMailbox(rt.pool, host, port, user)) throw new UsageError(`hộp thư đã có / mailbox ${user} at ${host}:${port} already exists`);
     if (o.test !== false) {
-      const watched = await testConnection(settingsFrom({ host, port, security, user, password, tlsInsecure: Boolean(o.tlsInsecure) }, rt.config), folders);
+      const watched = await testConnection(settingsFrom({ host, port, security, user, password, tlsInsecure: Boolean(o.tlsInsecure) }, rt.config), [...rt.config.sync.folders, ...folders]);
       io.err(`kết nối tốt / connection OK; folders: ${watched.join(', ')}`);
     }
     const id = await insertMailbox(rt.pool, {
@@ -116,7 +116,7 @@ export async function runMailboxTest(io: Out, id: number): Promise<number> {
   return withRuntime(async (rt) => {
     const mb = await getMailbox(rt.pool, id);
     if (!mb) throw new NotFoundError(`không có hộp thư / no mailbox with id ${id}`);
-    const watched = await testConnection(imapSettingsOf(mb, rt.config, requireKey(rt.config.secretKey)), mb.folders);
+    const watched = await testConnection(imapSettingsOf(mb, rt.config, requireKey(rt.config.secretKey)), [...rt.config.sync.folders, ...mb.folders]);
     io.out(`kết nối tốt / connection OK: ${mb.username}@${mb.host}:${mb.port}; folders: ${watched.join(', ')}`);
     return 0;
   });

@@ -15,7 +15,8 @@ export async function buildReport(rt: Runtime, periodId: string, outDir: string,
   const stats = await periodStats(rt.pool, rt.config, periodId);
   const agencies = await listAgencies(rt.pool);
   const province = agencies.find((a) => a.level === 'province_pc');
-  const issuer = agencies.find((a) => a.code === opts.issuer) ?? province;
+  const issuer = opts.issuer ? agencies.find((a) => a.code === opts.issuer) : province;
+  if (opts.issuer && !issuer) throw new UsageError(`--issuer: không có cơ quan / unknown agency code ${opts.issuer}`);
   const html = renderReportHtml(stats, agencies, {
     province: province?.name ?? 'Ủy ban nhân dân tỉnh',
     issuer: issuer?.name ?? 'Ủy ban nhân dân tỉnh',

@@ -30,7 +30,7 @@ export async function runStats(io: Out, o: { period: string; agency?: string; js
       io.out(json(s));
       return 0;
     }
-    io.out(`Kỳ / period ${s.period}: ${s.messages.total} thư / messages, ${s.messages.exchanges} lượt trao đổi / exchanges, ${s.messages.documents} văn bản / documents`);
+    io.out(`Kỳ / period ${s.period}: ${s.messages.total} thư / messages, ${s.exchanges} lượt trao đổi / exchanges, ${s.documents} văn bản / documents`);
     const t = new Table({ head: ['KPI', o.agency ? o.agency : 'Toàn tỉnh / province'] });
     const scope = o.agency ? s.agencies[o.agency] : s.province;
     for (const id of KPI_IDS) t.push([id, scope ? formatKpi(scope[id]) : '—']);

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from './paths.js';
 import { EdocError } from '../errors.js';
+import { KPI_IDS } from '../domain/kpi.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const TARGET_RE = /^(>=|<=|>|<)\s*(0(\.\d+)?|1(\.0+)?)$/;
@@ -62,7 +63,10 @@ const schema = z.object({
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
     z.string().regex(/^\d{4}$/, 'must be a year'),
-    z.record(z.string(), z.string().regex(TARGET_RE, 'must look like ">=0.55" or "<0.5"')),
+    z.record(
+      z.string().refine((k) => (KPI_IDS as readonly string[]).includes(k), { message: `must be a KPI id (${KPI_IDS.join(', ')})` }),
+      z.string().regex(TARGET_RE, 'must look like ">=0.55" or "<0.5"'),
+    ),
   ),
 });
 
@@ -114,6 +118,7 @@ export class ConfigError extends EdocError {
       problems.length === 1
         ? `cấu hình không hợp lệ / invalid configuration: ${problems[0]}`
         : `cấu hình không hợp lệ / invalid configuration (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      2,
     );
   }
 }

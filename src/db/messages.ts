@@ -74,10 +74,10 @@ export async function addLocation(db: Queryable, mailboxId: number, folder: stri
 }
 
 /** Messages left pending or failed (e.g. after Redis lost its jobs), for re-enqueueing. */
-export async function unfinishedMessageIds(db: Queryable, mailboxId?: number): Promise<number[]> {
+export async function unfinishedMessageIds(db: Queryable, mailboxId?: number, states: Array<'pending' | 'failed'> = ['pending', 'failed']): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
-    `SELECT id FROM messages WHERE state IN ('pending', 'failed') AND ($1::bigint IS NULL OR mailbox_id = $1) ORDER BY id`,
-    [mailboxId ?? null],
+    `SELECT id FROM messages WHERE state = ANY($2::text[]) AND ($1::bigint IS NULL OR mailbox_id = $1) ORDER BY id`,
+    [mailboxId ?? null, states],
   );
   return rows.map((r) => r.id);
 }

@@ -50,11 +50,14 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
 
 /** Checks the database answers; throws a ServiceError naming it (without its password) otherwise. */
 export async function checkDatabase(pool: pg.Pool, databaseUrl: string): Promise<void> {
+  let schema: string | null;
   try {
-    await pool.query('SELECT 1');
+    const { rows } = await pool.query<{ t: string | null }>(`SELECT to_regclass('public.messages')::text AS t`);
+    schema = rows[0]?.t ?? null;
   } catch (err) {
     throw databaseError(err, databaseUrl);
   }
+  if (schema === null) throw databaseError({ code: '42P01' }, databaseUrl);
 }
 
 export function databaseError(err: unknown, databaseUrl: string): ServiceError {

@@ -28,12 +28,12 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     const set = startWorkers(rt, names);
     rt.log.info({ queues: names }, 'workers started');
     // Re-derive the work from Postgres: poll schedules for the mailboxes, jobs for unfinished messages.
-    const rederive = async () => {
+    const rederive = async (atStart: boolean) => {
       if (names.includes('sync')) await schedulePolls(rt);
-      if (names.includes('analyze')) await requeueUnfinished(rt);
+      if (names.includes('analyze')) await requeueUnfinished(rt, atStart);
     };
-    await rederive();
-    const timer = setInterval(() => void rederive().catch((err: Error) => rt.log.error({ err: err.message }, 're-deriving work failed')), 60_000);
+    await rederive(true);
+    const timer = setInterval(() => void rederive(false).catch((err: Error) => rt.log.error({ err: err.message }, 're-deriving work failed')), 60_000);
     say(`edocwatch worker: ${names.join(', ')} — Ctrl-C để dừng / to stop`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

@@ -23,9 +23,13 @@ export async function schedulePolls(rt: Runtime): Promise<number> {
   return mailboxes.length;
 }
 
-/** Enqueues analysis of every message left pending or failed (after Redis lost its jobs, a crash…). */
-export async function requeueUnfinished(rt: Runtime): Promise<number> {
-  const ids = await unfinishedMessageIds(rt.pool);
+/**
+ * Enqueues analysis of every message left pending (after Redis lost its jobs, a crash…), and of the
+ * failed ones too when `includeFailed` (at worker start: a failed message gets one more round of
+ * retries per start, not one every minute).
+ */
+export async function requeueUnfinished(rt: Runtime, includeFailed: boolean): Promise<number> {
+  const ids = await unfinishedMessageIds(rt.pool, undefined, includeFailed ? ['pending', 'failed'] : ['pending']);
   for (const id of ids) await addOnce(rt.queues().analyze, 'analyze', { messageId: id }, analyzeJobId(id));
   return ids.length;
 }

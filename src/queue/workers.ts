@@ -1,13 +1,16 @@
 // BullMQ workers: each queue's job names mapped to their processors once; an unknown job name fails
 // loudly. Processors are the (payload, deps) functions of src/jobs.
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ServiceError } from '../errors.js';
+import { EdocError, ServiceError } from '../errors.js';
 import { redactUrl } from '../logger.js';
 import { analyzeStoredMessage, markFailed } from '../jobs/analyze.js';
 import { syncMailbox } from '../jobs/sync.js';
 import type { Runtime } from '../runtime.js';
 import { redisConnection, type AnalyzePayload, type QueueName, type SyncPayload } from './queues.js';
+
+/** Sync failures that waiting cannot cure. */
+const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
 
 export interface WorkerSet {
   workers: Worker[];
@@ -23,15 +26,22 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
       new Worker<SyncPayload>(
         'sync',
         async (job: Job<SyncPayload>) => {
-          const res = await syncMailbox(job.data.mailboxId, {
-            pool: rt.pool,
-            store: rt.store,
-            queues: rt.queues(),
-            config: rt.config,
-            log: rt.log,
-            onProgress: (p) => void job.updateProgress({ folder: p.folder, done: p.done, total: p.total }).catch(() => undefined),
-          });
-          return { newMessages: res.newMessages, folders: res.folders.map((f) => ({ folder: f.folder, stored: f.stored })) };
+          try {
+            const res = await syncMailbox(job.data.mailboxId, {
+              pool: rt.pool,
+              store: rt.store,
+              queues: rt.queues(),
+              config: rt.config,
+              log: rt.log,
+              onProgress: (p) => void job.updateProgress({ folder: p.folder, done: p.done, total: p.total }).catch(() => undefined),
+            });
+            return { newMessages: res.newMessages, folders: res.folders.map((f) => ({ folder: f.folder, stored: f.stored })) };
+          } catch (err) {
+            // Retrying a refused password only locks the account on strict servers; a missing
+            // mailbox or key will not appear by waiting. Other failures (network, timeouts) retry.
+            if (err instanceof EdocError && NO_RETRY.has(err.code)) throw new UnrecoverableError(err.message);
+            throw err;
+          }
         },
         // Several mailboxes at once; each mailbox is one job id, so never twice at once.
         { ...common, concurrency: 4 },

@@ -75,7 +75,7 @@ small{color:#555}
 <div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><b><u>Độc lập - Tự do - Hạnh phúc</u></b><br><i>${escapeHtml(date)}</i></div></div>
 <h1>${escapeHtml(title)}</h1>
 <h2>I. Tóm tắt</h2>
-<p>Trong ${escapeHtml(periodTitle(s.period))}, hệ thống ghi nhận <b>${m.total}</b> thư công vụ (${m.byState.analyzed ?? 0} đã phân tích, ${m.byState.skipped ?? 0} thư tự động, ${m.byState.malformed ?? 0} thư lỗi cấu trúc, ${m.byState.over_limit ?? 0} thư vượt giới hạn), <b>${m.exchanges}</b> lượt trao đổi và <b>${m.documents}</b> văn bản.
+<p>Trong ${escapeHtml(periodTitle(s.period))}, hệ thống ghi nhận <b>${m.total}</b> thư công vụ (${m.analyzed ?? 0} đã phân tích, ${m.skipped ?? 0} thư tự động, ${m.malformed ?? 0} thư lỗi cấu trúc, ${m.over_limit ?? 0} thư vượt giới hạn), <b>${s.exchanges}</b> lượt trao đổi và <b>${s.documents}</b> văn bản.
 Tài khoản thư công vụ: ${s.k7.province.accounts} (có sử dụng: ${s.k7.province.activeAccounts}); thư gửi: ${s.k7.province.sent}; thư nhận: ${s.k7.province.received}.</p>
 <h2>II. Kết quả thực hiện các chỉ tiêu (toàn tỉnh)</h2>
 <table><tr><th>Mã</th><th>Chỉ tiêu</th><th>Tử số</th><th>Mẫu số</th><th>Tỷ lệ</th><th>Mục tiêu</th><th>Đánh giá</th></tr>

@@ -15,7 +15,10 @@ export interface PeriodStats {
   period: string;
   start: string;
   end: string;
-  messages: MessageTotals;
+  /** Same shape as `status --json`: total and one count per state. */
+  messages: { total: number } & Record<string, number>;
+  exchanges: number;
+  documents: number;
   province: Record<KpiId, KpiValue>;
   levels: Record<string, Record<KpiId, KpiValue>>;
   agencies: Record<string, Record<KpiId, KpiValue>>;
@@ -31,12 +34,15 @@ export async function periodStats(db: Queryable, config: Pick<Config, 'targets'>
     rows = rows.filter((r) => r.agencyCode === agency).map((r) => ({ ...r, provinceWeight: 1 }));
     accounts = accounts.filter((a) => a.agencyCode === agency);
   }
+  const totals: MessageTotals = await messageTotals(db, period.start, period.end, agency);
   const k = computeKpis(rows, accounts, { year: period.year, targets: config.targets as Targets, paperRegister: false });
   return {
     period: period.id,
     start: period.start.toISOString(),
     end: period.end.toISOString(),
-    messages: await messageTotals(db, period.start, period.end, agency),
+    messages: { total: totals.total, ...totals.byState },
+    exchanges: totals.exchanges,
+    documents: totals.documents,
     province: k.province,
     levels: k.levels,
     agencies: k.agencies,

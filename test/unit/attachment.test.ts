@@ -259,3 +259,17 @@ describe('inspectAttachment on other kinds', () => {
     expect({ ...again, filename: 'a.pdf' }).toEqual(first);
   });
 });
+
+describe('finding images in a PDF without decoding them', () => {
+  it('tells text pages from image pages for born-digital, scanned and mixed PDFs', async () => {
+    const { pagesWithImages } = await import('../../src/analyze/attachment.js');
+    expect(await pagesWithImages(await renderTextPdf(spec))).toEqual([false]);
+    expect(await pagesWithImages(await renderScannedPdf(spec))).toEqual([true]);
+    expect(await pagesWithImages(await renderMixedPdf(spec))).toEqual([false, true]);
+  });
+
+  it('gives null for bytes that are not a PDF, so the operator list decides', async () => {
+    const { pagesWithImages } = await import('../../src/analyze/attachment.js');
+    expect(await pagesWithImages(Buffer.from('not a pdf at all'))).toBeNull();
+  });
+});
