@@ -193,7 +193,8 @@ async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: Attac
  */
 export async function pagesWithImages(content: Buffer): Promise<boolean[] | null> {
   try {
-    const doc = await PDFDocument.load(content, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    // throwOnInvalidObject: a damaged PDF goes to the operator-list path instead of pdf-lib's console warnings.
+    const doc = await PDFDocument.load(content, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
     const XOBJECT = PDFName.of('XObject');
     const RESOURCES = PDFName.of('Resources');
     const SUBTYPE = PDFName.of('Subtype');

@@ -19,8 +19,30 @@ interface Folded {
   map: number[];
 }
 
+// Folding runs over every character of a message's text: ASCII is lower-cased inline, other
+// characters are folded once and remembered (Vietnamese text uses a few hundred distinct ones).
+const FOLDED = new Map<string, string>();
+const SPACE = new Map<string, boolean>();
+
 function foldChar(ch: string): string {
-  return ch.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+  if (ch.length === 1 && ch.charCodeAt(0) < 128) return ch.toLowerCase();
+  let f = FOLDED.get(ch);
+  if (f === undefined) {
+    f = ch.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+    if (FOLDED.size < 65_536) FOLDED.set(ch, f);
+  }
+  return f;
+}
+
+function isSpace(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  let v = SPACE.get(ch);
+  if (v === undefined) {
+    v = /\s/u.test(ch);
+    if (SPACE.size < 65_536) SPACE.set(ch, v);
+  }
+  return v;
 }
 
 function fold(src: string): Folded {
@@ -29,7 +51,7 @@ function fold(src: string): Folded {
   let inSpace = false;
   let i = 0;
   for (const ch of src) {
-    if (/\s/u.test(ch)) {
+    if (isSpace(ch)) {
       if (!inSpace) {
         text += ' ';
         map.push(i);
