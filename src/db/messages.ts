@@ -24,26 +24,52 @@ export function dedupKey(messageId: string | null, sha256: string): string {
 }
 
 /**
- * Records a fetched message (raw object, message, location) in one statement batch; call inside a
- * transaction. Returns the message's id and whether it still needs analysis (a message already
- * analyzed under another folder or UIDVALIDITY is not analyzed again).
+ * Records a batch of fetched messages (raw objects, messages, locations) with one statement per
+ * table, not three per message. Call inside a transaction. Returns, per input, the message id and whether it
+ * needs analysis.
  */
-export async function recordFetched(db: Queryable, m: FetchedMessage): Promise<{ id: number; needsAnalysis: boolean }> {
-  await db.query('INSERT INTO raw_objects (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [m.sha256, m.size]);
-  const { rows } = await db.query<{ id: number; state: MessageState }>(
-    `INSERT INTO messages (mailbox_id, dedup_key, sha256, message_id, internal_date, size, state, state_reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (mailbox_id, dedup_key) DO UPDATE SET mailbox_id = EXCLUDED.mailbox_id
-     RETURNING id, state`,
-    [m.mailboxId, dedupKey(m.messageId, m.sha256), m.sha256, m.messageId, m.internalDate, m.size, m.state, m.stateReason],
+export async function recordFetchedBatch(db: Queryable, ms: FetchedMessage[]): Promise<Array<{ id: number; needsAnalysis: boolean }>> {
+  if (ms.length === 0) return [];
+  const raw = [...new Map(ms.map((m) => [m.sha256, m.size])).entries()].sort(([a], [b]) => a.localeCompare(b));
+  await db.query(
+    `INSERT INTO raw_objects (sha256, size) SELECT * FROM unnest($1::text[], $2::int[]) ORDER BY 1 ON CONFLICT (sha256) DO NOTHING`,
+    [raw.map(([s]) => s), raw.map(([, n]) => n)],
   );
-  const row = rows[0] as { id: number; state: MessageState };
+  // One row per dedup key (the same mail twice in one batch is one message); the first wins.
+  const keys = ms.map((m) => dedupKey(m.messageId, m.sha256));
+  const first = new Map<string, FetchedMessage>();
+  ms.forEach((m, i) => {
+    const k = keys[i] as string;
+    if (!first.has(k)) first.set(k, m);
+  });
+  const uniq = [...first.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const mailboxId = (ms[0] as FetchedMessage).mailboxId;
+  const { rows } = await db.query<{ id: number; dedup_key: string; state: MessageState }>(
+    `INSERT INTO messages (mailbox_id, dedup_key, sha256, message_id, internal_date, size, state, state_reason)
+     SELECT $1, x.k, x.sha, x.mid, x.idate, x.size, x.state, x.reason
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[], $8::text[])
+            AS x(k, sha, mid, idate, size, state, reason)
+      ORDER BY x.k
+     ON CONFLICT (mailbox_id, dedup_key) DO UPDATE SET mailbox_id = EXCLUDED.mailbox_id
+     RETURNING id, dedup_key, state`,
+    [mailboxId, uniq.map(([k]) => k), uniq.map(([, m]) => m.sha256), uniq.map(([, m]) => m.messageId), uniq.map(([, m]) => m.internalDate),
+      uniq.map(([, m]) => m.size), uniq.map(([, m]) => m.state), uniq.map(([, m]) => m.stateReason)],
+  );
+  const byKey = new Map(rows.map((r) => [r.dedup_key, r]));
   await db.query(
     `INSERT INTO message_locations (mailbox_id, folder, uidvalidity, uid, message_id)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-    [m.mailboxId, m.folder, m.uidvalidity, m.uid, row.id],
+     SELECT $1, x.folder, x.uv, x.uid, x.mid FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS x(folder, uv, uid, mid)
+     ON CONFLICT DO NOTHING`,
+    [mailboxId, ms.map((m) => m.folder), ms.map((m) => m.uidvalidity), ms.map((m) => m.uid), keys.map((k) => byKey.get(k)?.id)],
   );
-  return { id: row.id, needsAnalysis: row.state === 'pending' || row.state === 'failed' };
+  const reported = new Set<string>();
+  return keys.map((k) => {
+    const r = byKey.get(k) as { id: number; state: MessageState };
+    // A mail twice in one batch needs one analysis, not two.
+    const needsAnalysis = !reported.has(k) && (r.state === 'pending' || r.state === 'failed');
+    reported.add(k);
+    return { id: r.id, needsAnalysis };
+  });
 }
 
 /** UIDs of a folder that are already recorded (so a re-scan after a UIDVALIDITY change fetches no body twice). */

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { unseal } from '../crypto/secrets.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
-import { addLocation, dedupKey, knownMessageIds, knownUids, recordFetched } from '../db/messages.js';
+import { addLocation, dedupKey, knownMessageIds, knownUids, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { EdocError, NotFoundError } from '../errors.js';
 import { chooseFolders, connectImap, fetchHeaders, fetchSources, imapError, listNewMessages, type ImapSettings } from '../imap/client.js';
@@ -155,27 +155,31 @@ async function syncFolder(client: ImapFlow, mb: MailboxRow, folder: string, spec
     result.fetched += stored.length;
     // Raw bytes first (atomic files), then the rows that point at them, in one transaction.
     const shas = await Promise.all(stored.map((s) => store.put(s.raw)));
-    await withTransaction(pool, async (tx) => {
-      for (const [k, s] of stored.entries()) {
-        const meta = metaByUid.get(s.uid);
-        const sha = shas[k] as string;
-        const r = await recordFetched(tx, {
-          mailboxId: mb.id,
-          folder,
-          uidvalidity,
-          uid: s.uid,
-          sha256: sha,
-          size: meta?.size ?? s.raw.length,
-          messageId: meta?.messageId ?? null,
-          internalDate: meta?.internalDate ?? null,
-          state: s.state,
-          stateReason: s.reason,
-        });
-        if (s.state === 'over_limit') result.overLimit++;
-        if (r.needsAnalysis) enqueue.push(r.id);
-        result.stored++;
-      }
-    });
+    const recorded = await withTransaction(pool, (tx) =>
+      recordFetchedBatch(
+        tx,
+        stored.map((s, k) => {
+          const meta = metaByUid.get(s.uid);
+          return {
+            mailboxId: mb.id,
+            folder,
+            uidvalidity,
+            uid: s.uid,
+            sha256: shas[k] as string,
+            size: meta?.size ?? s.raw.length,
+            messageId: meta?.messageId ?? null,
+            internalDate: meta?.internalDate ?? null,
+            state: s.state,
+            stateReason: s.reason,
+          };
+        }),
+      ),
+    );
+    for (const [k, r] of recorded.entries()) {
+      if (stored[k]?.state === 'over_limit') result.overLimit++;
+      if (r.needsAnalysis) enqueue.push(r.id);
+      result.stored++;
+    }
     if (enqueue.length > 0)
       await queues.analyze.addBulk(enqueue.map((id) => ({ name: 'analyze', data: { messageId: id }, opts: { jobId: analyzeJobId(id) } })));
     const lastUid = (chunk[chunk.length - 1] as { uid: number }).uid;

@@ -119,6 +119,19 @@ describe('the command on bad input', () => {
     expect(i.stderr).toContain('cannot read /nonexistent/x.eml');
   });
 
+  it('says to run migrate when the database exists without the schema', async () => {
+    const url = `${t.databaseUrl}_empty`;
+    await dropDatabase(url);
+    const admin = new pg.Client({ connectionString: url.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${new URL(url).pathname.slice(1)}"`);
+    await admin.end();
+    const s = await spawnCli(['status'], { ...t.env, DATABASE_URL: url });
+    expect(s.code).toBe(3);
+    expect(s.stderr.trim()).toMatch(/^edocwatch: chưa tạo lược đồ \/ the schema is missing in .* — run: edocwatch migrate$/);
+    await dropDatabase(url);
+  });
+
   it('says to run migrate when the database does not exist, and migrate creates it', async () => {
     const url = `${t.databaseUrl}_fresh`;
     await dropDatabase(url);
