@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import { analyzeMessage } from '../analyze/message.js';
 import { listAgencies } from '../db/agencies.js';
 import { writeAnalysis } from '../db/facts.js';
-import { withTransaction, type Pool } from '../db/pool.js';
+import type { Pool } from '../db/pool.js';
 import { buildDirectory } from '../domain/directory.js';
 import type { DirectoryIndex } from '../domain/types.js';
 import type { RawStore } from '../store/raw-store.js';
@@ -69,7 +69,8 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
       timeoutMs: deps.config.analyze.attachmentTimeoutMs,
     },
   });
-  await withTransaction(deps.pool, (tx) => writeAnalysis(tx, msg.id, analysis));
+  // One statement: atomic on its own, no transaction round trips needed.
+  await writeAnalysis(deps.pool, msg.id, analysis);
   return analysis.message.state;
 }
 

@@ -1,0 +1,79 @@
+// Writing a message's facts: one exchange for a mail seen in the sender's Sent and the recipient's
+// INBOX, and analyzing again replaces the facts without adding any.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeMessage } from '../../src/analyze/message.js';
+import { loadDirectoryFile } from '../../src/config/directory-file.js';
+import { upsertAgencies } from '../../src/db/agencies.js';
+import { clearAnalysis, writeAnalysis } from '../../src/db/facts.js';
+import { insertMailbox } from '../../src/db/mailboxes.js';
+import { recordFetchedBatch } from '../../src/db/messages.js';
+import { createPool, withTransaction, type Pool } from '../../src/db/pool.js';
+import { buildDirectory } from '../../src/domain/directory.js';
+import { sha256Hex } from '../../src/store/raw-store.js';
+import { createTestEnv } from '../helpers/env.js';
+
+const RAW = Buffer.from(
+  [
+    'From: Sở Tài chính <stc@sonminh.gov.vn>',
+    'To: snv@sonminh.gov.vn, sct@sonminh.gov.vn',
+    'Subject: =?UTF-8?B?' + Buffer.from('Gửi Công văn số 125/STC-NS').toString('base64') + '?=',
+    'Message-ID: <facts-1@stc.sonminh.gov.vn>',
+    'Date: Wed, 05 Aug 2026 09:00:00 +0700',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Sở Tài chính gửi Công văn số 125/STC-NS. Thực hiện Công văn số 2888/UBND-VX của UBND tỉnh.',
+    '',
+  ].join('\r\n'),
+);
+
+describe('writing the facts of a message', () => {
+  let pool: Pool;
+  const count = async (table: string) => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]?.n;
+
+  beforeAll(async () => {
+    const t = await createTestEnv('facts_db');
+    pool = createPool(t.databaseUrl);
+    await upsertAgencies(pool, await loadDirectoryFile('config/agencies.yaml'));
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  it('counts a mail seen in the sender Sent and a recipient INBOX as the same exchanges', async () => {
+    const directory = buildDirectory(await loadDirectoryFile('config/agencies.yaml'));
+    const ids: number[] = [];
+    for (const [agency, folder] of [['000.00.03.H30', 'Sent'], ['000.00.02.H30', 'INBOX']] as const) {
+      const mb = await insertMailbox(pool, { agencyCode: agency, host: '127.0.0.1', port: 1, security: 'none', username: agency, secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
+      const [rec] = await withTransaction(pool, (tx) =>
+        recordFetchedBatch(tx, [{ mailboxId: mb, folder, uidvalidity: 1, uid: 1, sha256: sha256Hex(RAW), size: RAW.length, messageId: '<facts-1@stc.sonminh.gov.vn>', internalDate: null, state: 'pending', stateReason: null }]),
+      );
+      const a = await analyzeMessage(RAW, { directory, monitored: agency, internalDate: null, receivedAt: new Date() });
+      await writeAnalysis(pool, rec?.id as number, a);
+      ids.push(rec?.id as number);
+    }
+    // Two messages (one per mailbox), one document transmitted to two agencies: two exchanges, each seen twice.
+    expect(await count('messages')).toBe(2);
+    expect(await count('exchanges')).toBe(2);
+    expect(await count('exchange_sightings')).toBe(4);
+    const { rows } = await pool.query<{ ref: string; role: string }>(
+      `SELECT d.ref, md.role FROM message_documents md JOIN documents d ON d.id = md.document_id WHERE md.message_id = $1 ORDER BY d.ref`,
+      [ids[0]],
+    );
+    expect(rows).toEqual([{ ref: '125/STC-NS', role: 'transmitted' }, { ref: '2888/UBND-VX', role: 'cited' }]);
+  });
+
+  it('analyzing a message again replaces its facts and adds nothing', async () => {
+    const directory = buildDirectory(await loadDirectoryFile('config/agencies.yaml'));
+    const before = await Promise.all(['message_parties', 'message_documents', 'exchanges', 'exchange_sightings', 'documents'].map(count));
+    const { rows } = await pool.query<{ id: number }>('SELECT id FROM messages ORDER BY id LIMIT 1');
+    const a = await analyzeMessage(RAW, { directory, monitored: '000.00.03.H30', internalDate: null, receivedAt: new Date() });
+    await withTransaction(pool, async (tx) => {
+      await clearAnalysis(tx, rows[0]?.id as number);
+      await writeAnalysis(tx, rows[0]?.id as number, a);
+    });
+    const after = await Promise.all(['message_parties', 'message_documents', 'exchanges', 'exchange_sightings', 'documents'].map(count));
+    expect(after).toEqual(before);
+  });
+});
