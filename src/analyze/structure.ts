@@ -9,24 +9,50 @@ export interface StructureReport {
   headerBytes: number;
 }
 
-/** Finds where the header block ends (index of the blank line), or -1. */
-function headerEnd(s: string): { end: number; sepLen: number } {
-  const crlf = s.indexOf('\r\n\r\n');
-  const lf = s.indexOf('\n\n');
-  if (crlf === -1 && lf === -1) return { end: -1, sepLen: 0 };
-  if (crlf !== -1 && (lf === -1 || crlf <= lf)) return { end: crlf, sepLen: 4 };
-  return { end: lf, sepLen: 2 };
+/** Where the header block ends (index of the blank line), searched in the bytes. */
+function headerEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  if (crlf === -1) return lf;
+  if (lf === -1) return crlf;
+  return Math.min(crlf, lf);
 }
 
-const BOUNDARY_RE = /boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/gi;
+const BOUNDARY_RE = /boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/i;
+const MULTIPART_HEADER = /^content-type\s*:\s*multipart\/[a-z0-9.+-]+([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/i;
+
+/**
+ * The boundary of every `Content-Type: multipart/…` header anywhere in the message (null for one
+ * without a boundary). Works on the bytes: only the header lines found are decoded, so a large
+ * message is never copied into a string whole.
+ */
+function multipartBoundaries(raw: Buffer): Array<string | null> {
+  const out: Array<string | null> = [];
+  let pos = 0;
+  // "ultipart/" matches Multipart/, multipart/ and MULTIPART/ alike once lower-cased below.
+  for (;;) {
+    const lower = raw.indexOf('ultipart/', pos);
+    const upper = raw.indexOf('ULTIPART/', pos);
+    const at = lower === -1 ? upper : upper === -1 ? lower : Math.min(lower, upper);
+    if (at === -1) break;
+    pos = at + 9;
+    const lineStart = raw.lastIndexOf(0x0a, at) + 1;
+    if (at - lineStart > 200) continue;
+    const chunk = raw.subarray(lineStart, Math.min(raw.length, lineStart + 4000)).toString('latin1');
+    const m = MULTIPART_HEADER.exec(chunk);
+    if (!m) continue;
+    const b = BOUNDARY_RE.exec(m[1] ?? '');
+    out.push(b ? (b[1] ?? b[2] ?? '').trim() : null);
+  }
+  return out;
+}
 
 export function checkStructure(raw: Buffer): StructureReport {
   const problems: string[] = [];
-  // latin1 maps every byte to one code unit: indices stay byte offsets, nothing is lost.
-  const s = raw.subarray(0, MAX_SCAN).toString('latin1');
   if (raw.length === 0) return { problems: ['empty'], headerBytes: 0 };
-  const { end } = headerEnd(s);
-  const head = end === -1 ? s : s.slice(0, end);
+  const end = headerEnd(raw);
+  // latin1 maps every byte to one code unit: the header block as a string, nothing lost.
+  const head = raw.subarray(0, end === -1 ? Math.min(raw.length, MAX_SCAN) : end).toString('latin1');
   if (end === -1) problems.push('no_header_body_separator');
   const firstLine = head.split(/\r?\n/, 1)[0] ?? '';
   if (!/^[!-9;-~]+:/.test(firstLine) && !/^From /.test(firstLine)) problems.push('no_header_fields');
@@ -35,23 +61,15 @@ export function checkStructure(raw: Buffer): StructureReport {
 
   // Every multipart boundary declared anywhere must be opened and closed.
   const declared = new Set<string>();
-  const multipartDecl = /content-type\s*:\s*multipart\/[a-z0-9.+-]+([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/gi;
-  let m: RegExpExecArray | null;
-  while ((m = multipartDecl.exec(s)) !== null) {
-    const params = m[1] ?? '';
-    BOUNDARY_RE.lastIndex = 0;
-    const b = BOUNDARY_RE.exec(params);
-    if (!b) {
-      problems.push('multipart_without_boundary');
-      continue;
-    }
-    declared.add((b[1] ?? b[2] ?? '').trim());
+  for (const b of multipartBoundaries(raw)) {
+    if (b === null) problems.push('multipart_without_boundary');
+    else declared.add(b);
   }
   for (const b of declared) {
-    if (!s.includes(`--${b}`)) problems.push(`multipart_never_opened:${b}`);
-    else if (!s.includes(`--${b}--`)) problems.push(`unclosed_multipart:${b}`);
+    if (raw.indexOf(`--${b}`, 0, 'latin1') === -1) problems.push(`multipart_never_opened:${b}`);
+    else if (raw.indexOf(`--${b}--`, 0, 'latin1') === -1) problems.push(`unclosed_multipart:${b}`);
   }
-  return { problems: [...new Set(problems)], headerBytes: end === -1 ? s.length : end };
+  return { problems: [...new Set(problems)], headerBytes: end === -1 ? head.length : end };
 }
 
 /** Problems that make the message `malformed` (missing Date alone does not). */

@@ -33,6 +33,11 @@ describe('structural checks of raw MIME', () => {
     expect(checkStructure(Buffer.from(raw)).problems).toEqual([]);
   });
 
+  it('finds multipart headers in any case, nested in parts too', () => {
+    const raw = 'From: a@b.vn\r\nDate: Mon, 3 Aug 2026 09:00:00 +0700\r\nContent-Type: MULTIPART/MIXED; BOUNDARY="o"\r\n\r\n--o\r\nContent-Type: Multipart/Alternative; boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i--\r\n--o\r\n';
+    expect(checkStructure(Buffer.from(raw)).problems).toEqual(['unclosed_multipart:o']);
+  });
+
   it('does not call a message malformed only for a missing Date', () => {
     const r = checkStructure(Buffer.from('From: a@b.vn\r\nSubject: x\r\n\r\nbody'));
     expect(r.problems).toEqual(['missing_date']);
