@@ -234,24 +234,34 @@ dovecot_stop() {
 # as throwaway as ours: stop it, so that users we write are the ones the server on $PORT reads.
 # Anything else on the port is left alone. Returns 0 when it stopped one.
 stop_other_devenv_dovecot() {
-  local proc args conf pid
+  local proc args conf pid stopped=1
   for proc in /proc/[0-9]*; do
     [ "$(cat "$proc/comm" 2>/dev/null)" = dovecot ] || continue
     args="$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)" || continue
     [[ $args =~ ^[^\ ]*dovecot\ -c\ ([^\ ]+)\ ?$ ]] || continue
     conf="${BASH_REMATCH[1]}"
-    if [ "$conf" = "$CONF" ] || [ ! -f "$conf" ]; then continue; fi
+    [ "$conf" != "$CONF" ] || continue
+    pid="${proc#/proc/}"
+    if [ ! -f "$conf" ]; then
+      # A throwaway instance whose folder was deleted (a removed clone): it may still hold the
+      # port without answering. Only dev instances are started with a -c of their own folder.
+      [[ $conf == */dovecot/dovecot.conf ]] || continue
+      say "stopping an orphaned dev Dovecot (pid $pid; its $conf is gone)"
+      kill "$pid" 2>/dev/null || true
+      wait_for 10 eval '! kill -0 '"$pid"' 2>/dev/null' || die "the orphaned Dovecot (pid $pid) did not stop"
+      stopped=0
+      continue
+    fi
     if ! grep -qx 'instance_name = edocwatch-test' "$conf" || ! grep -qx "    port = $PORT" "$conf"; then
       continue
     fi
     say "stopping the dev Dovecot of another checkout ($conf), which holds port $PORT"
-    pid="${proc#/proc/}"
     dovecot -c "$conf" stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
     # The master closes its listeners as it exits.
     wait_for 10 eval '! kill -0 '"$pid"' 2>/dev/null' || die "the Dovecot of $conf (pid $pid) did not stop"
     return 0
   done
-  return 1
+  return "$stopped"
 }
 
 dovecot_fail() {
@@ -283,6 +293,9 @@ dovecot_up() {
   if imap_greets "$PORT"; then
     stop_other_devenv_dovecot ||
       die "127.0.0.1:$PORT answers IMAP but is not the Dovecot of $DIR: stop it, or set EDOCWATCH_IMAP_PORT"
+  else
+    # Orphans (a deleted clone's instance) can hold the port without greeting.
+    stop_other_devenv_dovecot || true
   fi
   # 9>&-: the daemon must not inherit (and so hold forever) the services.lock descriptor.
   dovecot -c "$CONF" 9>&- || dovecot_fail "dovecot -c $CONF failed to start"

@@ -2,7 +2,8 @@
 // quarter's HTML report (see src/demo/run-demo.ts).
 import Table from 'cli-table3';
 import { loadConfig } from '../config/config.js';
-import { prepareDemo, syncDemo } from '../demo/run-demo.js';
+import { prepareDemo, storedFacts, syncDemo } from '../demo/run-demo.js';
+import { compareWithTruth } from '../demo/accuracy.js';
 import { periodStats } from '../report/stats.js';
 import { buildReport } from './report.js';
 import { formatKpi } from './stats.js';
@@ -12,7 +13,7 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
   const period = o.period ?? '2026-Q3';
   const started = Date.now();
   const say = (s: string) => io.err(s);
-  const { rt, agencies, generated } = await prepareDemo(loadConfig(), { count: o.count, out: o.out, period, log: say });
+  const { rt, agencies, generated, truths } = await prepareDemo(loadConfig(), { count: o.count, out: o.out, period, log: say });
   try {
     say(`Đã nạp / appended ${generated} messages (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const t0 = Date.now();
@@ -41,6 +42,12 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
     const p = new Table({ head: ['KPI', 'Toàn tỉnh / province'] });
     for (const [id, v] of Object.entries(stats.province)) p.push([id, formatKpi(v)]);
     io.out(p.toString());
+    const agreement = compareWithTruth(truths, await storedFacts(rt));
+    io.out(
+      `Khớp với dữ liệu sinh / agreement with the generator's intent: ${agreement
+        .map((a) => `${a.label} ${((100 * a.agree) / Math.max(1, a.total)).toFixed(1)}% (${a.agree}/${a.total})`)
+        .join('; ')}`,
+    );
     const file = await buildReport(rt, period, o.out);
     io.out(`Báo cáo / report: ${file}`);
     return results.every((r) => r.ok) ? 0 : 1;

@@ -21,7 +21,8 @@ import { devDovecot, ensureImapUser, waitForImap } from '../devenv/dovecot.js';
 import { ServiceError } from '../errors.js';
 import { runSyncPass } from '../pipeline/sync-pass.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { generateCorpus, type GeneratedMessage } from './corpus.js';
+import { generateCorpus, type GeneratedMessage, type GeneratedTruth } from './corpus.js';
+import type { StoredFacts } from './accuracy.js';
 
 export const DEMO_MONITORED = [
   '000.00.00.H30', // UBND tỉnh
@@ -101,7 +102,10 @@ export interface DemoResult {
 }
 
 /** Prepares the demo database, users and mail; returns an open runtime on the demo database. */
-export async function prepareDemo(base: Config, opts: DemoOptions): Promise<{ rt: Runtime; agencies: Agency[]; generated: number }> {
+export async function prepareDemo(
+  base: Config,
+  opts: DemoOptions,
+): Promise<{ rt: Runtime; agencies: Agency[]; generated: number; truths: GeneratedTruth[] }> {
   const say = opts.log ?? (() => undefined);
   const dd = devDovecot();
   try {
@@ -145,11 +149,15 @@ export async function prepareDemo(base: Config, opts: DemoOptions): Promise<{ rt
     }
     const period = parsePeriod(opts.period ?? '2026-Q3');
     say(`Sinh ${opts.count} thư và nạp vào Dovecot qua IMAP / generating ${opts.count} mails and appending them over IMAP…`);
-    const generated = await loadIntoImap(
-      generateCorpus({ count: opts.count, seed: opts.seed ?? 2026, period: { start: period.start, end: period.end }, agencies, monitored: DEMO_MONITORED }),
-      passwords,
-    );
-    return { rt, agencies, generated };
+    const truths: GeneratedTruth[] = [];
+    async function* keepTruth(): AsyncGenerator<GeneratedMessage> {
+      for await (const m of generateCorpus({ count: opts.count, seed: opts.seed ?? 2026, period: { start: period.start, end: period.end }, agencies, monitored: DEMO_MONITORED })) {
+        truths.push(m.truth);
+        yield m;
+      }
+    }
+    const generated = await loadIntoImap(keepTruth(), passwords);
+    return { rt, agencies, generated, truths };
   } catch (err) {
     await rt.close();
     throw err;
@@ -159,4 +167,23 @@ export async function prepareDemo(base: Config, opts: DemoOptions): Promise<{ rt
 export async function syncDemo(rt: Runtime, say: (s: string) => void): Promise<Awaited<ReturnType<typeof runSyncPass>>> {
   say('Đồng bộ và phân tích / syncing and analyzing…');
   return runSyncPass(rt);
+}
+
+/** What the pipeline stored for each message, keyed by Message-ID, for the accuracy check. */
+export async function storedFacts(rt: Runtime): Promise<Map<string, StoredFacts>> {
+  const { rows } = await rt.pool.query<{ mid: string; state: string; forms: Array<string | null>; digs: string[]; secrets: boolean[]; transmitted: string[] }>(
+    `SELECT lower(trim(both '<>' from m.message_id)) AS mid, min(m.state) AS state,
+            coalesce(array_agg(e.form) FILTER (WHERE e.id IS NOT NULL), '{}') AS forms,
+            coalesce(array_agg(e.digitization) FILTER (WHERE e.id IS NOT NULL), '{}') AS digs,
+            coalesce(array_agg(e.secret) FILTER (WHERE e.id IS NOT NULL), '{}') AS secrets,
+            coalesce((SELECT array_agg(DISTINCT d.ref) FROM message_documents md JOIN documents d ON d.id = md.document_id
+                       JOIN messages m2 ON m2.id = md.message_id
+                      WHERE m2.message_id = m.message_id AND md.role = 'transmitted'), '{}') AS transmitted
+       FROM messages m
+       LEFT JOIN exchange_sightings s ON s.message_id = m.id
+       LEFT JOIN exchanges e ON e.id = s.exchange_id
+      WHERE m.message_id IS NOT NULL
+      GROUP BY m.message_id`,
+  );
+  return new Map(rows.map((r) => [r.mid, { state: r.state, forms: r.forms, digitizations: r.digs, secrets: r.secrets, transmitted: r.transmitted }]));
 }
