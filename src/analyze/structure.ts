@@ -56,6 +56,12 @@ export function checkStructure(raw: Buffer): StructureReport {
   if (end === -1) problems.push('no_header_body_separator');
   const firstLine = head.split(/\r?\n/, 1)[0] ?? '';
   if (!/^[!-9;-~]+:/.test(firstLine) && !/^From /.test(firstLine)) problems.push('no_header_fields');
+  // Every line of the header block is a field or a folded continuation; anything else means the
+  // blank line that ends the headers is missing and the body ran into them (or the headers are
+  // damaged). The first line may be an mbox "From " line.
+  const lines = head.split(/\r?\n/);
+  if (lines.some((l, i) => l !== '' && !/^[\t ]/.test(l) && !/^[!-9;-~]+[\t ]*:/.test(l) && !(i === 0 && /^From /.test(l))))
+    problems.push('invalid_header_line');
   if (!/^from\s*:/im.test(head)) problems.push('missing_from');
   if (!/^date\s*:/im.test(head)) problems.push('missing_date');
 

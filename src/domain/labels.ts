@@ -147,8 +147,10 @@ const HYBRID_MATCHERS: PhraseMatcher[] = HYBRID_PHRASES.map((phrase) => {
   };
 });
 
-// "không gửi bản giấy", "không phải gửi kèm văn bản giấy" say the opposite of hybrid.
-const NEGATION_BEFORE = /(?:^|[^\p{L}])(?:khong|chua can)(?: [\p{L}]+){0,4} ?$/u;
+// "không gửi bản giấy", "không phải gửi kèm văn bản giấy" say the opposite of hybrid, and policy
+// text about paper ("hạn chế tối đa việc gửi văn bản giấy", "thay thế văn bản giấy": common in the
+// very documents that agencies exchange about e-government) says nothing about this exchange.
+const NEGATION_BEFORE = /(?:^|[^\p{L}])(?:khong|chua can|han che|thay the|thay cho|tiet kiem|cat giam)(?: [\p{L}]+){0,6} ?$/u;
 
 interface PhraseHit {
   phrase: string;

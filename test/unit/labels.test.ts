@@ -124,6 +124,8 @@ describe('form', () => {
     ['no paper copy (không gửi bản giấy)', 'Văn bản này không gửi bản giấy.'],
     ['no paper copy needed (không phải gửi kèm văn bản giấy)', 'Văn bản đã ký số thì không phải gửi kèm văn bản giấy.'],
     ['paper-like words (giấy mời)', 'Kèm theo giấy mời họp.'],
+    ['policy text (hạn chế … văn bản giấy)', 'Tăng cường dùng chữ ký số; hạn chế tối đa việc gửi văn bản giấy không cần thiết.'],
+    ['policy text (thay thế văn bản giấy)', 'Từng bước thay thế văn bản giấy bằng văn bản điện tử.'],
   ])('does not take %s for hybrid', (_what, text) => {
     expect(labelsOf({ text }).form).toBe('electronic');
   });

@@ -33,6 +33,13 @@ describe('structural checks of raw MIME', () => {
     expect(checkStructure(Buffer.from(raw)).problems).toEqual([]);
   });
 
+  it('flags a body that ran into the headers (the blank line after them is missing)', () => {
+    const raw = 'From: a@b.vn\r\nDate: Mon, 3 Aug 2026 09:00:00 +0700\r\nContent-Type: multipart/mixed; boundary="b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n';
+    const r = checkStructure(Buffer.from(raw));
+    expect(r.problems).toContain('invalid_header_line');
+    expect(isMalformed(r.problems)).toBe(true);
+  });
+
   it('finds multipart headers in any case, nested in parts too', () => {
     const raw = 'From: a@b.vn\r\nDate: Mon, 3 Aug 2026 09:00:00 +0700\r\nContent-Type: MULTIPART/MIXED; BOUNDARY="o"\r\n\r\n--o\r\nContent-Type: Multipart/Alternative; boundary=i\r\n\r\n--i\r\n\r\nx\r\n--i--\r\n--o\r\n';
     expect(checkStructure(Buffer.from(raw)).problems).toEqual(['unclosed_multipart:o']);
