@@ -182,9 +182,12 @@ function segmentsOf(work: string, start: number, end: number): Segment[] {
     // Acronyms drop diacritics except Đ, so a diacritic here is OCR noise ("ƯBND" for "UBND").
     s = s.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
     let cls: SegClass = 'other';
-    if (/^[A-ZĐ0-9]+$/u.test(s) || (/^[A-ZĐ]/u.test(s) && isMixedCaseCode(s))) cls = 'upper';
+    // Unit codes with a lower-case letter inside, written so on purpose: `GDTrH` (Giáo dục Trung
+    // học) in `717/SGDĐT-GDTrH`. Upper-case at both ends, so a word ("Về", "việc") never matches.
+    const innerLower = s.length >= 4 && /^[A-ZĐ]+[a-zđ]{1,2}[A-ZĐ][A-ZĐ0-9]*$/u.test(s);
+    if (/^[A-ZĐ0-9]+$/u.test(s) || (/^[A-ZĐ]/u.test(s) && isMixedCaseCode(s)) || innerLower) cls = 'upper';
     else if (/^[a-zđ0-9]+$/u.test(s)) cls = 'lower';
-    out.push({ canonical: canonicalCode(s.toUpperCase()), cls, end: start + m.index + m[0].length });
+    out.push({ canonical: innerLower ? s : canonicalCode(s.toUpperCase()), cls, end: start + m.index + m[0].length });
   }
   return out;
 }

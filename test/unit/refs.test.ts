@@ -46,6 +46,8 @@ describe('extractRefs: shapes', () => {
     ['Quyết định 1234/QĐ-UBND', '1234/QĐ-UBND', '1234', null, 'QĐ-UBND'],
     ['Kế hoạch 12/KH-UBND-VX-TH-KT', '12/KH-UBND-VX-TH-KT', '12', null, 'KH-UBND-VX-TH-KT'],
     ['Thông tư 32/2017/TT-BTTTT', '32/2017/TT-BTTTT', '32', 2017, 'TT-BTTTT'],
+    ['Công văn số 717/SGDĐT-GDTrH ngày 26/08/2026', '717/SGDĐT-GDTrH', '717', null, 'SGDĐT-GDTrH'],
+    ['Công văn số 88/SGDĐT-GDTrH về việc thi', '88/SGDĐT-GDTrH', '88', null, 'SGDĐT-GDTrH'],
   ])('reads %j as %s', (text, ref, number, year, symbol) => {
     const r = only(text);
     expect(r).toMatchObject({ ref, number, year, symbol });
