@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
+import { isReplySubject, splitQuoted } from './quoting.js';
 import { collectParties, resolveParty } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
@@ -182,13 +183,18 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   // References: subject, body, then attachment text, each with its role.
   const body = (parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).normalize('NFC').slice(0, MAX_BODY_CHARS);
   const found: FoundRef[] = [];
-  const take = (text: string, source: RefSource) => {
-    const { transmitted, cited } = splitRefs(text);
-    for (const r of transmitted) found.push({ ...r, role: 'transmitted', source });
-    for (const r of cited) found.push({ ...r, role: 'cited', source });
+  // `cited` forces the role: what a reply's subject names and what a quoted original carries is
+  // the document being answered, not one transmitted again.
+  const take = (text: string, source: RefSource, cited = false) => {
+    const split = splitRefs(text);
+    for (const r of split.transmitted) found.push({ ...r, role: cited ? 'cited' : 'transmitted', source });
+    for (const r of split.cited) found.push({ ...r, role: 'cited', source });
   };
-  take(subject, 'subject');
-  take(body, 'body');
+  const reply = isReplySubject(subject);
+  const { own, quoted } = splitQuoted(body);
+  take(subject, 'subject', reply);
+  take(own, 'body');
+  take(quoted, 'body', true);
   attachments.forEach((a, i) => {
     if (a.text) take(a.text.normalize('NFC'), `attachment:${i}`);
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
