@@ -240,8 +240,17 @@ stop_other_devenv_dovecot() {
     args="$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)" || continue
     [[ $args =~ ^[^\ ]*dovecot\ -c\ ([^\ ]+)\ ?$ ]] || continue
     conf="${BASH_REMATCH[1]}"
-    [ "$conf" != "$CONF" ] || continue
     pid="${proc#/proc/}"
+    if [ "$conf" = "$CONF" ]; then
+      # Ours, unless it is the master of an earlier instance at this same path whose folder was
+      # deleted and made anew (its pid file is gone with it): that one is an orphan too.
+      [ "$(dovecot_pid 2>/dev/null)" = "$pid" ] && continue
+      say "stopping an orphaned dev Dovecot (pid $pid) left by an earlier $DIR"
+      kill "$pid" 2>/dev/null || true
+      wait_for 10 eval '! kill -0 '"$pid"' 2>/dev/null' || die "the orphaned Dovecot (pid $pid) did not stop"
+      stopped=0
+      continue
+    fi
     if [ ! -f "$conf" ]; then
       # A throwaway instance whose folder was deleted (a removed clone): it may still hold the
       # port without answering. Only dev instances are started with a -c of their own folder.
