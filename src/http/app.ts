@@ -10,6 +10,7 @@ import { renderReportHtml } from '../report/html.js';
 import { periodStats } from '../report/stats.js';
 import type { Runtime } from '../runtime.js';
 import { mailboxJson } from '../cli/mailbox.js';
+import { metricsRegistry } from './metrics.js';
 
 export function buildApp(rt: Pick<Runtime, 'pool' | 'config'>, opts: { now?: () => Date } = {}): FastifyInstance {
   const now = opts.now ?? (() => new Date());
@@ -41,6 +42,12 @@ export function buildApp(rt: Pick<Runtime, 'pool' | 'config'>, opts: { now?: () 
     } catch {
       return reply.code(503).send({ ok: false, database: 'unreachable' });
     }
+  });
+
+  const metrics = metricsRegistry(rt.pool, now);
+  app.get('/metrics', async (_req, reply) => {
+    await metrics.refresh();
+    return reply.type(metrics.contentType).send(await metrics.metrics());
   });
 
   app.get('/api/status', async () => {

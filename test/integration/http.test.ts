@@ -30,6 +30,25 @@ describe('the HTTP app', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('exposes Prometheus metrics per mailbox from Postgres: messages, bytes, lag, last error', async () => {
+    const { insertMailbox } = await import('../../src/db/mailboxes.js');
+    const id = await insertMailbox(pool, { agencyCode: '000.00.03.H30', host: '127.0.0.1', port: 1, security: 'none', username: 'metrics', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
+    await pool.query(`UPDATE mailboxes SET last_success_at = $2, last_error = 'E' WHERE id = $1`, [id, new Date('2026-08-15T02:59:00Z')]);
+    await pool.query(`INSERT INTO raw_objects (sha256, size) VALUES ($1, 1234)`, ['e'.repeat(64)]);
+    await pool.query(`INSERT INTO messages (mailbox_id, dedup_key, sha256, size, state) VALUES ($1, 'sha:e', $2, 1234, 'analyzed')`, [id, 'e'.repeat(64)]);
+    const app = buildApp({ pool, config: t.config }, { now });
+    const r = await app.inject({ url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toContain('text/plain');
+    const labels = `{mailbox="${id}",agency="000.00.03.H30"}`;
+    expect(r.body).toContain(`edocwatch_messages_synced${labels} 1`);
+    expect(r.body).toContain(`edocwatch_bytes_synced${labels} 1234`);
+    expect(r.body).toContain(`edocwatch_mailbox_lag_seconds${labels} 60`);
+    expect(r.body).toContain(`edocwatch_mailbox_error${labels} 1`);
+    expect(r.body).toContain('edocwatch_messages{state="analyzed"} 1');
+    expect(r.body).toContain('edocwatch_messages{state="pending"} 0');
+  });
+
   it('serves the statistics of a period as JSON, with null ratios on an empty quarter', async () => {
     const app = buildApp({ pool, config: t.config }, { now });
     const r = await app.inject({ url: '/api/stats?period=2026-Q3' });
