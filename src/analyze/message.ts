@@ -5,7 +5,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
-import { collectParties, resolveParty } from '../domain/parties.js';
+import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
 import { messageDate } from '../domain/period.js';
@@ -228,12 +228,18 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
         receivers.push(p);
       }
     }
-    // Inbound mail that reached the monitored agency by an alias or Bcc: it is still a receiver.
+    // Inbound mail in the monitored agency's mailbox reached that agency even when no recipient
+    // address is in the directory: an unresolved recipient is the agency's own address (an alias
+    // the directory does not list), else it came by Bcc or a list. Either way the agency is a
+    // receiver, and an alias must not count as a second, unknown one.
     if (monitored && direction === 'inbound' && !seen.has(`agency:${monitored}`)) {
       const agency = ctx.directory.agencies.get(monitored);
       if (agency) {
-        const address = agency.addresses[0] ?? `(${agency.code})`;
-        receivers.push({ ...resolveParty(address, agency.name, ctx.directory, date, partyOpts), agencyCode: agency.code, agencyLevel: agency.level, kind: 'agency', matchedBy: 'mailbox', roles: ['to'] });
+        const alias = receivers.findIndex((p) => p.kind === 'unknown');
+        const address = alias >= 0 ? (receivers[alias] as Party).address : (agency.addresses[0] ?? `(${agency.code})`);
+        const asAgency: Party = { address, name: agency.name, kind: 'agency', agencyCode: agency.code, agencyLevel: agency.level, matchedBy: 'mailbox', roles: alias >= 0 ? (receivers[alias] as Party).roles : ['to'] };
+        if (alias >= 0) receivers[alias] = asAgency;
+        else receivers.push(asAgency);
       }
     }
     const transmitted = refs.filter((r) => r.role === 'transmitted');
