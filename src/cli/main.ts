@@ -63,6 +63,11 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--mailbox <id>', 'only this mailbox', intArg('--mailbox'))
     .action(async (o: { mailbox?: number }) => setCode(await (await import('./sync.js')).runSync(io, o)));
 
+  program.command('import').description('nhập thư từ tệp lưu trữ / import exported archives (mbox, .eml folders, Maildir) into the pipeline')
+    .requiredOption('--mailbox <id>', 'the mailbox the archives belong to', intArg('--mailbox'))
+    .argument('<paths...>', 'mbox files, folders of .eml files, Maildirs')
+    .action(async (paths: string[], o: { mailbox: number }) => setCode(await (await import('./import.js')).runImportCommand(io, o, paths)));
+
   program.command('worker').description('tiến trình xử lý hàng đợi / long-running queue workers')
     .addOption(new Option('--queues <list>', 'queues to work on (sync, analyze)').default('sync,analyze'))
     .action(async (o: { queues: string }) => setCode(await (await import('./worker.js')).runWorker(io, o.queues)));

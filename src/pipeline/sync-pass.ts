@@ -109,8 +109,23 @@ async function stopProcesses(children: ChildProcess[]): Promise<void> {
   );
 }
 
+/**
+ * Analyze workers as `sync` runs them, for other one-pass commands (`import`): in this process plus
+ * the extra child processes; close() stops both.
+ */
+export function startAnalyzeWorkers(rt: Runtime, opts: Pick<PassOptions, 'analyzeConcurrency' | 'extraProcesses'> = {}): { close(): Promise<void> } {
+  const workers = startWorkers(rt, ['analyze'], { analyzeConcurrency: opts.analyzeConcurrency });
+  const helpers = startAnalyzeProcesses(rt.config, opts.extraProcesses ?? rt.config.analyze.extraProcesses);
+  return {
+    async close() {
+      await workers.close();
+      await stopProcesses(helpers);
+    },
+  };
+}
+
 /** Waits until no analyze job is queued or running and no message of these mailboxes is pending. */
-async function drainAnalyze(rt: Runtime, mailboxIds: number[], onProgress: PassOptions['onProgress']): Promise<void> {
+export async function drainAnalyze(rt: Runtime, mailboxIds: number[], onProgress: PassOptions['onProgress']): Promise<void> {
   const q = rt.queues().analyze;
   let total = -1;
   for (;;) {
