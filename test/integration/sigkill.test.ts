@@ -7,6 +7,7 @@ import pg from 'pg';
 import { devDovecot, ensureImapUser } from '../../src/devenv/dovecot.js';
 import { BIN, spawnCli } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { addDevMailbox } from '../helpers/mailbox.js';
 
 const USER = 'it-sigkill';
 const PASSWORD = 'sigkill-pw';
@@ -31,9 +32,7 @@ describe('a worker killed with SIGKILL mid-run', () => {
       ));
     }
     await c.logout();
-    expect((await spawnCli(['agency', 'import', 'config/agencies.yaml'], t.env)).code).toBe(0);
-    const add = await spawnCli(['mailbox', 'add', '--agency', '000.00.02.H30', '--host', dd.host, '--port', String(dd.port), '--no-tls', '--user', USER, '--password-env', 'PW'], { ...t.env, PW: PASSWORD });
-    expect(add.code).toBe(0);
+    await addDevMailbox(t, { user: USER, password: PASSWORD, agency: '000.00.02.H30' });
     db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
   });

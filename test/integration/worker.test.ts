@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { devDovecot, ensureImapUser } from '../../src/devenv/dovecot.js';
-import { BIN, spawnCli } from '../helpers/cli.js';
+import { BIN } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { addDevMailbox } from '../helpers/mailbox.js';
 
 const USER = 'it-worker-snv';
 const PASSWORD = 'worker-pass';
@@ -58,10 +59,7 @@ describe('long-running workers', () => {
     t = await createTestEnv('worker');
     t.env.EDOCWATCH_POLL_SECONDS = '1';
     await ensureImapUser(USER, PASSWORD, { reset: true });
-    expect((await spawnCli(['agency', 'import', 'config/agencies.yaml'], t.env)).code).toBe(0);
-    const dd = devDovecot();
-    const add = await spawnCli(['mailbox', 'add', '--agency', '000.00.02.H30', '--host', dd.host, '--port', String(dd.port), '--no-tls', '--user', USER, '--password-env', 'PW'], { ...t.env, PW: PASSWORD });
-    expect(add.code).toBe(0);
+    await addDevMailbox(t, { user: USER, password: PASSWORD, agency: '000.00.02.H30' });
     db = new pg.Client({ connectionString: t.databaseUrl });
     await db.connect();
   });
