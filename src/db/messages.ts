@@ -9,7 +9,10 @@ export interface FetchedMessage {
   uidvalidity: number;
   uid: number;
   sha256: string;
+  /** The mail's size on the server (RFC822.SIZE). */
   size: number;
+  /** Bytes in the raw store, when not the whole mail (headers only, over the size cap). */
+  storedBytes?: number;
   messageId: string | null;
   internalDate: Date | null;
   /** over_limit when only the headers were stored; otherwise pending. */
@@ -30,7 +33,7 @@ export function dedupKey(messageId: string | null, sha256: string): string {
  */
 export async function recordFetchedBatch(db: Queryable, ms: FetchedMessage[]): Promise<Array<{ id: number; needsAnalysis: boolean }>> {
   if (ms.length === 0) return [];
-  const raw = [...new Map(ms.map((m) => [m.sha256, m.size])).entries()].sort(([a], [b]) => a.localeCompare(b));
+  const raw = [...new Map(ms.map((m) => [m.sha256, m.storedBytes ?? m.size])).entries()].sort(([a], [b]) => a.localeCompare(b));
   await db.query(
     `INSERT INTO raw_objects (sha256, size) SELECT * FROM unnest($1::text[], $2::int[]) ORDER BY 1 ON CONFLICT (sha256) DO NOTHING`,
     [raw.map(([s]) => s), raw.map(([, n]) => n)],

@@ -111,6 +111,7 @@ async function recordBatch(mailboxId: number, batch: Pending[], result: ImportRe
           uid: b.uid,
           sha256: b.sha,
           size: b.msg.size,
+          storedBytes: b.msg.raw.length,
           messageId: b.messageId,
           internalDate: b.msg.internalDate,
           state: b.msg.overLimit ? 'over_limit' : 'pending',

@@ -167,6 +167,7 @@ async function syncFolder(client: ImapFlow, mb: MailboxRow, folder: string, spec
             uid: s.uid,
             sha256: shas[k] as string,
             size: meta?.size ?? s.raw.length,
+            storedBytes: s.raw.length,
             messageId: meta?.messageId ?? null,
             internalDate: meta?.internalDate ?? null,
             state: s.state,
