@@ -1,7 +1,8 @@
 // `edocwatch mailbox add|list|test`: mailboxes are saved only after their connection works (unless
 // --no-test), with the password sealed by EDOCWATCH_SECRET_KEY; it is never printed or logged.
 import Table from 'cli-table3';
-import { requireKey, seal } from '../crypto/secrets.js';
+import { requireKey, seal, unseal } from '../crypto/secrets.js';
+import { withTransaction } from '../db/pool.js';
 import { getAgency } from '../db/agencies.js';
 import { findMailbox, getMailbox, insertMailbox, listMailboxes, type MailboxRow } from '../db/mailboxes.js';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -118,6 +119,31 @@ export async function runMailboxTest(io: Out, id: number): Promise<number> {
     if (!mb) throw new NotFoundError(`không có hộp thư / no mailbox with id ${id}`);
     const watched = await testConnection(imapSettingsOf(mb, rt.config, requireKey(rt.config.secretKey)), [...rt.config.sync.folders, ...mb.folders]);
     io.out(`kết nối tốt / connection OK: ${mb.username}@${mb.host}:${mb.port}; folders: ${watched.join(', ')}`);
+    return 0;
+  });
+}
+
+/**
+ * `edocwatch mailbox rotate-key`: re-seals every stored credential from the old key (the variable
+ * named by --old-key-env, default EDOCWATCH_OLD_SECRET_KEY) to EDOCWATCH_SECRET_KEY, all in one
+ * transaction: if any credential does not open with the old key, nothing changes.
+ */
+export async function runMailboxRotateKey(io: Out, o: { oldKeyEnv: string }): Promise<number> {
+  const oldRaw = process.env[o.oldKeyEnv];
+  if (!oldRaw) throw new UsageError(`biến môi trường trống / ${o.oldKeyEnv} is not set: put the current key there, the new one in EDOCWATCH_SECRET_KEY`);
+  const oldKey = Buffer.from(oldRaw, 'base64');
+  if (oldKey.length !== 32) throw new UsageError(`${o.oldKeyEnv} must be 32 random bytes in base64`);
+  return withRuntime(async (rt) => {
+    const newKey = requireKey(rt.config.secretKey);
+    const n = await withTransaction(rt.pool, async (tx) => {
+      const { rows } = await tx.query<{ id: number; secret_enc: Buffer }>('SELECT id, secret_enc FROM mailboxes ORDER BY id FOR UPDATE');
+      for (const r of rows) {
+        const plain = unseal(r.secret_enc, oldKey);
+        await tx.query('UPDATE mailboxes SET secret_enc = $2 WHERE id = $1', [r.id, seal(plain, newKey)]);
+      }
+      return rows.length;
+    });
+    io.out(`đã mã hóa lại ${n} hộp thư / re-sealed ${n} mailbox credential(s) with the new key`);
     return 0;
   });
 }

@@ -56,6 +56,9 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .action(async (o: Record<string, unknown>) => setCode(await (await import('./mailbox.js')).runMailboxAdd(io, o)));
   mailbox.command('list').option('--json', 'JSON').description('liệt kê hộp thư / list mailboxes')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./mailbox.js')).runMailboxList(io, Boolean(o.json))));
+  mailbox.command('rotate-key').description('đổi khóa mã hóa / re-seal every stored credential with EDOCWATCH_SECRET_KEY')
+    .option('--old-key-env <var>', 'environment variable holding the current key', 'EDOCWATCH_OLD_SECRET_KEY')
+    .action(async (o: { oldKeyEnv: string }) => setCode(await (await import('./mailbox.js')).runMailboxRotateKey(io, o)));
   mailbox.command('test').argument('<id>', 'mailbox id', intArg('id')).description('kiểm tra kết nối / test the connection')
     .action(async (id: number) => setCode(await (await import('./mailbox.js')).runMailboxTest(io, id)));
 

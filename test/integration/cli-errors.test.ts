@@ -146,3 +146,27 @@ describe('the command on bad input', () => {
     await dropDatabase(url);
   });
 });
+
+describe('rotating the key that seals mailbox credentials', () => {
+  it('re-seals every credential with the new key, and the old key no longer opens them', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const t = await createTestEnv('rotate_key');
+    await ensureImapUser('it-rotate', 'rotate-pw', { reset: true });
+    const dd = devDovecot();
+    expect((await spawnCli(['agency', 'import', 'config/agencies.yaml'], t.env)).code).toBe(0);
+    const oldKey = t.env.EDOCWATCH_SECRET_KEY as string;
+    const id = (await spawnCli(['mailbox', 'add', '--agency', '000.00.03.H30', '--host', dd.host, '--port', String(dd.port), '--no-tls', '--user', 'it-rotate', '--password-env', 'PW'], { ...t.env, PW: 'rotate-pw' })).stdout.trim();
+    const newKey = randomBytes(32).toString('base64');
+    const r = await spawnCli(['mailbox', 'rotate-key'], { ...t.env, EDOCWATCH_SECRET_KEY: newKey, EDOCWATCH_OLD_SECRET_KEY: oldKey });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('re-sealed 1 mailbox credential');
+    expect((await spawnCli(['mailbox', 'test', id], { ...t.env, EDOCWATCH_SECRET_KEY: newKey })).code).toBe(0);
+    const stale = await spawnCli(['mailbox', 'test', id], { ...t.env, EDOCWATCH_SECRET_KEY: oldKey });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('cannot decrypt a mailbox credential');
+    // A wrong "old" key changes nothing.
+    const wrong = await spawnCli(['mailbox', 'rotate-key'], { ...t.env, EDOCWATCH_SECRET_KEY: oldKey, EDOCWATCH_OLD_SECRET_KEY: randomBytes(32).toString('base64') });
+    expect(wrong.code).toBe(1);
+    expect((await spawnCli(['mailbox', 'test', id], { ...t.env, EDOCWATCH_SECRET_KEY: newKey })).code).toBe(0);
+  });
+});
