@@ -46,6 +46,7 @@ const schema = z.object({
   time_zone: z.literal('Asia/Ho_Chi_Minh', { message: 'must be Asia/Ho_Chi_Minh (the directive is provincial)' }),
   sync: z.object({
     poll_interval_seconds: positiveInt.max(86_400),
+    idle: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
     fetch_batch: positiveInt.max(5000),
     max_message_bytes: positiveInt,
     connection_timeout_ms: positiveInt,
@@ -83,6 +84,7 @@ export interface Config {
   directoryFile: string;
   sync: {
     pollIntervalSeconds: number;
+    idle: boolean;
     fetchBatch: number;
     maxMessageBytes: number;
     connectionTimeoutMs: number;
@@ -108,6 +110,7 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_ANALYZE_CONCURRENCY: 'analyze.concurrency',
   EDOCWATCH_FETCH_BATCH: 'sync.fetch_batch',
   EDOCWATCH_POLL_SECONDS: 'sync.poll_interval_seconds',
+  EDOCWATCH_IDLE: 'sync.idle',
   EDOCWATCH_ANALYZE_PROCESSES: 'analyze.extra_processes',
 };
 
@@ -203,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     directoryFile: path.isAbsolute(c.directory_file) ? c.directory_file : path.join(root, c.directory_file),
     sync: {
       pollIntervalSeconds: c.sync.poll_interval_seconds,
+      idle: c.sync.idle,
       fetchBatch: c.sync.fetch_batch,
       maxMessageBytes: c.sync.max_message_bytes,
       connectionTimeoutMs: c.sync.connection_timeout_ms,

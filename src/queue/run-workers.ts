@@ -5,7 +5,7 @@ import { EdocError, UsageError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { QUEUE_NAMES, type QueueName } from './queues.js';
 import { checkRedis, startWorkers } from './workers.js';
-import { requeueUnfinished, schedulePolls } from './schedule.js';
+import { IdleWatchers, requeueUnfinished, schedulePolls } from './schedule.js';
 
 /** Queues that have processors in this version. */
 export const RUNNABLE_QUEUES: readonly QueueName[] = ['sync', 'analyze'];
@@ -28,8 +28,10 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     const set = startWorkers(rt, names);
     rt.log.info({ queues: names }, 'workers started');
     // Re-derive the work from Postgres: poll schedules for the mailboxes, jobs for unfinished messages.
+    const idle = names.includes('sync') && rt.config.sync.idle ? new IdleWatchers(rt) : null;
     const rederive = async (atStart: boolean) => {
       if (names.includes('sync')) await schedulePolls(rt);
+      if (idle) await idle.refresh();
       if (names.includes('analyze')) await requeueUnfinished(rt, atStart);
     };
     await rederive(true);
@@ -41,6 +43,7 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     });
     rt.log.info('stopping workers');
     clearInterval(timer);
+    await idle?.stop();
     await set.close();
     return 0;
   } finally {

@@ -4,7 +4,9 @@
 import { listMailboxes } from '../db/mailboxes.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import type { Runtime } from '../runtime.js';
-import { addOnce, analyzeJobId } from './queues.js';
+import { addOnce, analyzeJobId, syncJobId } from './queues.js';
+import { IdleWatcher } from '../imap/idle.js';
+import { imapSettingsOf } from '../jobs/sync.js';
 
 export const pollSchedulerId = (mailboxId: number): string => `poll-mailbox-${mailboxId}`;
 
@@ -32,4 +34,44 @@ export async function requeueUnfinished(rt: Runtime, includeFailed: boolean): Pr
   const ids = await unfinishedMessageIds(rt.pool, undefined, includeFailed ? ['pending', 'failed'] : ['pending']);
   for (const id of ids) await addOnce(rt.queues().analyze, 'analyze', { messageId: id }, analyzeJobId(id));
   return ids.length;
+}
+
+/**
+ * IDLE watchers for the enabled mailboxes: started for new ones, stopped for those gone or
+ * disabled. New mail queues a sync of its mailbox (the job id keeps it to one at a time; mail that
+ * lands during a running sync is caught by the next IDLE event or the scheduled poll).
+ */
+export class IdleWatchers {
+  private readonly watchers = new Map<number, IdleWatcher>();
+
+  constructor(private readonly rt: Runtime) {}
+
+  async refresh(): Promise<number> {
+    const key = this.rt.config.secretKey;
+    if (!key) return 0;
+    const mailboxes = await listMailboxes(this.rt.pool, { enabledOnly: true });
+    const wanted = new Set(mailboxes.map((m) => m.id));
+    for (const [id, w] of this.watchers) {
+      if (!wanted.has(id)) {
+        this.watchers.delete(id);
+        await w.stop();
+      }
+    }
+    for (const m of mailboxes) {
+      if (this.watchers.has(m.id)) continue;
+      const onNewMail = () =>
+        void addOnce(this.rt.queues().sync, 'sync', { mailboxId: m.id }, syncJobId(m.id)).catch((err: Error) =>
+          this.rt.log.error({ mailboxId: m.id, err: err.message }, 'queueing a sync after IDLE failed'),
+        );
+      const w = new IdleWatcher(imapSettingsOf(m, this.rt.config, key), onNewMail, this.rt.log);
+      this.watchers.set(m.id, w);
+      w.start();
+    }
+    return this.watchers.size;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.watchers.values()].map((w) => w.stop()));
+    this.watchers.clear();
+  }
 }

@@ -42,3 +42,13 @@ describe('choosing worker queues', async () => {
     expect(() => parseQueues('report')).toThrow(/report has no worker in this version/);
   });
 });
+
+describe('reconnect backoff of IDLE connections', async () => {
+  const { backoffMs } = await import('../../src/imap/idle.js');
+  it('doubles from one second, is capped, and jitters within the upper half', () => {
+    expect([1, 2, 3, 4].map((a) => backoffMs(a, 60_000, () => 1))).toEqual([1000, 2000, 4000, 8000]);
+    expect(backoffMs(10, 60_000, () => 1)).toBe(60_000);
+    expect(backoffMs(3, 60_000, () => 0)).toBe(2000);
+    expect(backoffMs(40, 60_000, () => 0.5)).toBe(45_000);
+  });
+});
