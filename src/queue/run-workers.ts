@@ -30,7 +30,7 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     // Re-derive the work from Postgres: poll schedules for the mailboxes, jobs for unfinished messages.
     const idle = names.includes('sync') && rt.config.sync.idle ? new IdleWatchers(rt) : null;
     const rederive = async (atStart: boolean) => {
-      if (names.includes('sync')) await schedulePolls(rt);
+      if (names.includes('sync')) await schedulePolls(rt, atStart);
       if (idle) await idle.refresh();
       if (names.includes('analyze')) await requeueUnfinished(rt, atStart);
     };

@@ -10,14 +10,18 @@ import { imapSettingsOf } from '../jobs/sync.js';
 
 export const pollSchedulerId = (mailboxId: number): string => `poll-mailbox-${mailboxId}`;
 
-/** One scheduler per enabled mailbox, every `sync.poll_interval_seconds`; others removed. */
-export async function schedulePolls(rt: Runtime): Promise<number> {
+/**
+ * One scheduler per enabled mailbox, every `sync.poll_interval_seconds`; others removed. At a
+ * worker's start (`now`) every mailbox is also synced at once rather than an interval later.
+ */
+export async function schedulePolls(rt: Runtime, now = false): Promise<number> {
   const q = rt.queues().sync;
   const mailboxes = await listMailboxes(rt.pool, { enabledOnly: true });
   const wanted = new Set(mailboxes.map((m) => pollSchedulerId(m.id)));
   for (const m of mailboxes) {
     await q.upsertJobScheduler(pollSchedulerId(m.id), { every: rt.config.sync.pollIntervalSeconds * 1000 }, { name: 'sync', data: { mailboxId: m.id } });
   }
+  if (now) for (const m of mailboxes) await addOnce(q, 'sync', { mailboxId: m.id }, syncJobId(m.id));
   for (const s of await q.getJobSchedulers()) {
     const id = s.key;
     if (id.startsWith('poll-mailbox-') && !wanted.has(id)) await q.removeJobScheduler(id);
