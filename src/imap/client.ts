@@ -1,7 +1,7 @@
 // IMAP adapter over imapflow: connect with a mailbox's settings, find the folders to watch, and read
 // messages without changing anything (EXAMINE, BODY.PEEK). It makes no business decisions; errors
 // come out as one clear ServiceError line (wrong password, refused, timeout, TLS).
-import { ImapFlow, type FetchMessageObject, type ListResponse } from 'imapflow';
+import { ImapFlow, type FetchMessageObject, type ImapFlowOptions, type ListResponse } from 'imapflow';
 import { ServiceError } from '../errors.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
@@ -46,8 +46,9 @@ export function imapError(err: unknown, s: Pick<ImapSettings, 'host' | 'port' | 
   return new ServiceError('E_IMAP', `lỗi IMAP / IMAP error with ${where}: ${e.responseText ?? e.message ?? String(err)}`);
 }
 
-export async function connectImap(s: ImapSettings): Promise<ImapFlow> {
-  const client = new ImapFlow({
+/** imapflow options for a mailbox: TLS mode, verification (on unless the named exception), timeouts. */
+export function imapFlowOptions(s: ImapSettings, extra: Partial<ImapFlowOptions> = {}): ImapFlowOptions {
+  return {
     host: s.host,
     port: s.port,
     secure: s.security === 'tls',
@@ -58,9 +59,13 @@ export async function connectImap(s: ImapSettings): Promise<ImapFlow> {
     connectionTimeout: s.connectionTimeoutMs,
     greetingTimeout: s.greetingTimeoutMs,
     socketTimeout: s.socketTimeoutMs,
-    disableAutoIdle: true,
     emitLogs: false,
-  });
+    ...extra,
+  };
+}
+
+export async function connectImap(s: ImapSettings): Promise<ImapFlow> {
+  const client = new ImapFlow(imapFlowOptions(s, { disableAutoIdle: true }));
   // Socket errors after connect surface through the failing command; an unhandled 'error' event
   // would otherwise kill the worker.
   client.on('error', () => undefined);

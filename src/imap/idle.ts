@@ -4,7 +4,7 @@
 // and jitter, so a fleet of workers does not reconnect in lockstep.
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
-import type { ImapSettings } from './client.js';
+import { imapFlowOptions, type ImapSettings } from './client.js';
 
 export interface IdleOptions {
   /** IDLE is restarted this often, so a dead connection is noticed (servers drop IDLE at 30 min). */
@@ -47,20 +47,7 @@ export class IdleWatcher {
     let attempt = 0;
     while (!this.stopped) {
       const s = this.settings;
-      const client = new ImapFlow({
-        host: s.host,
-        port: s.port,
-        secure: s.security === 'tls',
-        doSTARTTLS: s.security === 'starttls' ? true : s.security === 'none' ? false : undefined,
-        auth: { user: s.user, pass: s.password },
-        tls: { rejectUnauthorized: !s.tlsInsecure },
-        logger: false,
-        connectionTimeout: s.connectionTimeoutMs,
-        greetingTimeout: s.greetingTimeoutMs,
-        socketTimeout: s.socketTimeoutMs,
-        maxIdleTime: this.opts.maxIdleMs,
-        emitLogs: false,
-      });
+      const client = new ImapFlow(imapFlowOptions(s, { maxIdleTime: this.opts.maxIdleMs }));
       client.on('error', () => undefined);
       this.client = client;
       try {
