@@ -41,6 +41,8 @@ const schema = z.object({
     message: 's3:// raw stores are not supported yet; use a folder (a shared volume for several hosts)',
   }),
   queue_prefix: z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'),
+  queue_lock_ms: positiveInt.min(1000),
+  queue_stalled_interval_ms: positiveInt.min(1000),
   log_level: z.enum(LOG_LEVELS),
   directory_file: z.string().min(1),
   time_zone: z.literal('Asia/Ho_Chi_Minh', { message: 'must be Asia/Ho_Chi_Minh (the directive is provincial)' }),
@@ -80,6 +82,8 @@ export interface Config {
   smtpUrl: string | null;
   rawStore: string;
   queuePrefix: string;
+  queueLockMs: number;
+  queueStalledIntervalMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   directoryFile: string;
   sync: {
@@ -105,6 +109,8 @@ export const ENV_KEYS: Record<string, string> = {
   SMTP_URL: 'smtp_url',
   RAW_STORE: 'raw_store',
   EDOCWATCH_QUEUE_PREFIX: 'queue_prefix',
+  EDOCWATCH_QUEUE_LOCK_MS: 'queue_lock_ms',
+  EDOCWATCH_QUEUE_STALLED_MS: 'queue_stalled_interval_ms',
   LOG_LEVEL: 'log_level',
   EDOCWATCH_DIRECTORY: 'directory_file',
   EDOCWATCH_ANALYZE_CONCURRENCY: 'analyze.concurrency',
@@ -202,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: c.smtp_url,
     rawStore: path.resolve(c.raw_store),
     queuePrefix: c.queue_prefix,
+    queueLockMs: c.queue_lock_ms,
+    queueStalledIntervalMs: c.queue_stalled_interval_ms,
     logLevel: c.log_level,
     directoryFile: path.isAbsolute(c.directory_file) ? c.directory_file : path.join(root, c.directory_file),
     sync: {

@@ -19,7 +19,13 @@ export interface WorkerSet {
 
 export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { analyzeConcurrency?: number } = {}): WorkerSet {
   const connection = redisConnection(rt.config.redisUrl);
-  const common = { connection, prefix: rt.config.queuePrefix, autorun: true };
+  const common = {
+    connection,
+    prefix: rt.config.queuePrefix,
+    autorun: true,
+    lockDuration: rt.config.queueLockMs,
+    stalledInterval: rt.config.queueStalledIntervalMs,
+  };
   const workers: Worker[] = [];
   if (names.includes('sync')) {
     workers.push(

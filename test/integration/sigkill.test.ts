@@ -22,6 +22,9 @@ describe('a worker killed with SIGKILL mid-run', () => {
     t = await createTestEnv('sigkill');
     t.env.EDOCWATCH_FETCH_BATCH = '10';
     t.env.EDOCWATCH_ANALYZE_PROCESSES = '0';
+    // The killed worker's jobs come back once their lock lapses and the stalled check runs.
+    t.env.EDOCWATCH_QUEUE_LOCK_MS = '5000';
+    t.env.EDOCWATCH_QUEUE_STALLED_MS = '5000';
     await ensureImapUser(USER, PASSWORD, { reset: true });
     const dd = devDovecot();
     const c = new ImapFlow({ host: dd.host, port: dd.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
