@@ -2,33 +2,24 @@
 // seconds because a worker keeps an IMAP IDLE connection on the mailbox.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import pg from 'pg';
-import { devDovecot, ensureImapUser } from '../../src/devenv/dovecot.js';
+import { ensureImapUser } from '../../src/devenv/dovecot.js';
 import { BIN } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { addDevMailbox } from '../helpers/mailbox.js';
+import { addDevMailbox, appendMail, untilAnalyzed } from '../helpers/mailbox.js';
 
 const USER = 'it-idle';
 const PASSWORD = 'idle-pw';
 
-async function append(i: number): Promise<void> {
-  const dd = devDovecot();
-  const c = new ImapFlow({ host: dd.host, port: dd.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
-  await c.connect();
-  await c.append('INBOX', Buffer.from(`From: stp@sonminh.gov.vn\r\nTo: snv@sonminh.gov.vn\r\nSubject: Cong van ${i}/STP-VP\r\nMessage-ID: <idle-${i}@stp.sonminh.gov.vn>\r\nDate: Fri, 14 Aug 2026 09:00:00 +0700\r\n\r\nSo Tu phap gui Cong van so ${i}/STP-VP.\r\n`));
-  await c.logout();
-}
+const append = (i: number) =>
+  appendMail(USER, PASSWORD, 'INBOX', [
+    Buffer.from(`From: stp@sonminh.gov.vn\r\nTo: snv@sonminh.gov.vn\r\nSubject: Cong van ${i}/STP-VP\r\nMessage-ID: <idle-${i}@stp.sonminh.gov.vn>\r\nDate: Fri, 14 Aug 2026 09:00:00 +0700\r\n\r\nSo Tu phap gui Cong van so ${i}/STP-VP.\r\n`),
+  ]);
 
 describe('IMAP IDLE beside the scheduled poll', () => {
   let t: TestEnv;
   let db: pg.Client;
-  const analyzed = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE state = 'analyzed'`)).rows[0]?.n ?? 0;
-  const waitFor = async (n: number, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline && (await analyzed()) < n) await new Promise((r) => setTimeout(r, 100));
-    return analyzed();
-  };
+  const waitFor = (n: number, ms: number) => untilAnalyzed(db, n, ms);
 
   beforeAll(async () => {
     t = await createTestEnv('idle');

@@ -3,12 +3,11 @@
 // SIGTERM.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import pg from 'pg';
-import { devDovecot, ensureImapUser } from '../../src/devenv/dovecot.js';
+import { ensureImapUser } from '../../src/devenv/dovecot.js';
 import { BIN } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { addDevMailbox } from '../helpers/mailbox.js';
+import { addDevMailbox, appendMail, untilAnalyzed } from '../helpers/mailbox.js';
 
 const USER = 'it-worker-snv';
 const PASSWORD = 'worker-pass';
@@ -29,27 +28,8 @@ function mail(n: number): string {
   ].join('\r\n');
 }
 
-async function append(n: number): Promise<void> {
-  const dd = devDovecot();
-  const c = new ImapFlow({ host: dd.host, port: dd.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
-  await c.connect();
-  try {
-    await c.append('INBOX', Buffer.from(mail(n)));
-  } finally {
-    await c.logout();
-  }
-}
-
-async function until(db: pg.Client, analyzed: number, timeoutMs = 60_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let n = 0;
-  while (Date.now() < deadline) {
-    n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE state = 'analyzed'`)).rows[0]?.n ?? 0;
-    if (n >= analyzed) return n;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return n;
-}
+const append = (n: number) => appendMail(USER, PASSWORD, 'INBOX', [Buffer.from(mail(n))]);
+const until = (db: pg.Client, analyzed: number) => untilAnalyzed(db, analyzed);
 
 describe('long-running workers', () => {
   let t: TestEnv;
