@@ -64,7 +64,8 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
 
   program.command('sync').description('đồng bộ một lượt / one pass over the mailboxes, until analysis drains')
     .option('--mailbox <id>', 'only this mailbox', intArg('--mailbox'))
-    .action(async (o: { mailbox?: number }) => setCode(await (await import('./sync.js')).runSync(io, o)));
+    .option('--no-analyze', 'chỉ đồng bộ / sync only: leave analysis to the workers')
+    .action(async (o: { mailbox?: number; analyze: boolean }) => setCode(await (await import('./sync.js')).runSync(io, o)));
 
   program.command('import').description('nhập thư từ tệp lưu trữ / import exported archives (mbox, .eml folders, Maildir) into the pipeline')
     .requiredOption('--mailbox <id>', 'the mailbox the archives belong to', intArg('--mailbox'))

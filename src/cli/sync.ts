@@ -5,11 +5,12 @@ import { runSyncPass } from '../pipeline/sync-pass.js';
 import { withRuntime } from './context.js';
 import type { Out } from './main.js';
 
-export async function runSync(io: Out, o: { mailbox?: number }): Promise<number> {
+export async function runSync(io: Out, o: { mailbox?: number; analyze?: boolean }): Promise<number> {
   return withRuntime(async (rt) => {
     const tty = process.stderr.isTTY;
     const results = await runSyncPass(rt, {
       mailboxId: o.mailbox,
+      analyze: o.analyze !== false,
       onProgress: tty
         ? (p) => process.stderr.write(`\r${p.phase === 'sync' ? 'Đồng bộ / syncing' : 'Phân tích / analyzing'} ${p.done}/${p.total}   `)
         : undefined,

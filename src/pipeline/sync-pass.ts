@@ -27,6 +27,8 @@ export interface PassOptions {
   analyzeConcurrency?: number;
   /** Extra analyze worker processes (default: the configured analyze.extra_processes). */
   extraProcesses?: number;
+  /** false: sync only; the fetched messages stay pending for the analyze workers (default true). */
+  analyze?: boolean;
   onProgress?: (p: { phase: 'sync' | 'analyze'; done: number; total: number }) => void;
 }
 
@@ -36,8 +38,9 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
   const mailboxes = opts.mailboxId === undefined ? all : all.filter((m) => m.id === opts.mailboxId);
   if (opts.mailboxId !== undefined && mailboxes.length === 0) throw new NotFoundError(`không có hộp thư / no mailbox with id ${opts.mailboxId}`);
   const queues = rt.queues();
-  const workers = startWorkers(rt, ['sync', 'analyze'], { analyzeConcurrency: opts.analyzeConcurrency });
-  const helpers = startAnalyzeProcesses(rt.config, opts.extraProcesses ?? rt.config.analyze.extraProcesses);
+  const analyze = opts.analyze !== false;
+  const workers = startWorkers(rt, analyze ? ['sync', 'analyze'] : ['sync'], { analyzeConcurrency: opts.analyzeConcurrency });
+  const helpers = analyze ? startAnalyzeProcesses(rt.config, opts.extraProcesses ?? rt.config.analyze.extraProcesses) : [];
   const events = new QueueEvents('sync', { connection: redisConnection(rt.config.redisUrl), prefix: rt.config.queuePrefix });
   try {
     await events.waitUntilReady();
@@ -62,7 +65,7 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
         }
       }),
     );
-    await drainAnalyze(rt, mailboxes.map((m) => m.id), opts.onProgress);
+    if (analyze) await drainAnalyze(rt, mailboxes.map((m) => m.id), opts.onProgress);
     return results;
   } finally {
     await events.close();
