@@ -50,6 +50,9 @@ const schema = z.object({
     poll_interval_seconds: positiveInt.max(86_400),
     idle: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
     fetch_batch: positiveInt.max(5000),
+    fetch_batch_bytes: positiveInt.min(65_536),
+    stream_above_bytes: positiveInt.min(65_536),
+    max_messages_per_second: z.coerce.number().min(0),
     max_message_bytes: positiveInt,
     connection_timeout_ms: positiveInt,
     greeting_timeout_ms: positiveInt,
@@ -90,6 +93,12 @@ export interface Config {
     pollIntervalSeconds: number;
     idle: boolean;
     fetchBatch: number;
+    /** A FETCH of bodies holds at most this many bytes of sources (larger batches are split). */
+    fetchBatchBytes: number;
+    /** Messages larger than this are streamed to the raw store in chunks, one at a time. */
+    streamAboveBytes: number;
+    /** Default per-mailbox fetch rate (messages per second; 0 = no limit). */
+    maxMessagesPerSecond: number;
     maxMessageBytes: number;
     connectionTimeoutMs: number;
     greetingTimeoutMs: number;
@@ -216,6 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalSeconds: c.sync.poll_interval_seconds,
       idle: c.sync.idle,
       fetchBatch: c.sync.fetch_batch,
+      fetchBatchBytes: c.sync.fetch_batch_bytes,
+      streamAboveBytes: c.sync.stream_above_bytes,
+      maxMessagesPerSecond: c.sync.max_messages_per_second,
       maxMessageBytes: c.sync.max_message_bytes,
       connectionTimeoutMs: c.sync.connection_timeout_ms,
       greetingTimeoutMs: c.sync.greeting_timeout_ms,

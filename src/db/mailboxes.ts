@@ -19,6 +19,8 @@ export interface MailboxRow {
   last_success_at: Date | null;
   last_error: string | null;
   last_error_at: Date | null;
+  /** Fetch rate limit (messages per second); null: the configured default. */
+  max_messages_per_second: number | null;
 }
 
 export interface NewMailbox {
@@ -72,12 +74,13 @@ export interface Checkpoint {
   folder: string;
   uidvalidity: number;
   last_uid: number;
-  highest_modseq: number | null;
+  /** HIGHESTMODSEQ as text: mod-sequences are 63-bit, beyond a JS number's exact range. */
+  highest_modseq: string | null;
 }
 
 export async function getCheckpoint(db: Queryable, mailboxId: number, folder: string): Promise<Checkpoint | null> {
   const { rows } = await db.query<Checkpoint>(
-    'SELECT folder, uidvalidity, last_uid, highest_modseq FROM folder_checkpoints WHERE mailbox_id = $1 AND folder = $2',
+    'SELECT folder, uidvalidity, last_uid, highest_modseq::text AS highest_modseq FROM folder_checkpoints WHERE mailbox_id = $1 AND folder = $2',
     [mailboxId, folder],
   );
   return rows[0] ?? null;
@@ -91,11 +94,11 @@ export async function saveCheckpoint(
   specialUse: string | null,
   uidvalidity: number,
   lastUid: number,
-  highestModseq: number | null,
+  highestModseq: string | null,
 ): Promise<void> {
   await db.query(
     `INSERT INTO folder_checkpoints (mailbox_id, folder, special_use, uidvalidity, last_uid, highest_modseq)
-     VALUES ($1, $2, $3, $4, $5, $6)
+     VALUES ($1, $2, $3, $4, $5, $6::numeric)
      ON CONFLICT (mailbox_id, folder) DO UPDATE SET
        special_use = EXCLUDED.special_use,
        last_uid = CASE WHEN folder_checkpoints.uidvalidity = EXCLUDED.uidvalidity
@@ -105,4 +108,16 @@ export async function saveCheckpoint(
        updated_at = now()`,
     [mailboxId, folder, specialUse, uidvalidity, lastUid, highestModseq],
   );
+}
+
+/** Sets a mailbox's fetch rate limit (messages per second; null: the configured default). */
+export async function setMailboxRate(db: Queryable, id: number, perSecond: number | null): Promise<boolean> {
+  const r = await db.query('UPDATE mailboxes SET max_messages_per_second = $2 WHERE id = $1', [id, perSecond]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Enables or disables a mailbox (a disabled one is not polled; `sync --mailbox` still syncs it). */
+export async function setMailboxEnabled(db: Queryable, id: number, enabled: boolean): Promise<boolean> {
+  const r = await db.query('UPDATE mailboxes SET enabled = $2 WHERE id = $1', [id, enabled]);
+  return (r.rowCount ?? 0) > 0;
 }

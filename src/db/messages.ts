@@ -102,6 +102,20 @@ export async function addLocation(db: Queryable, mailboxId: number, folder: stri
   );
 }
 
+/**
+ * Marks locations whose UIDs the server reported expunged (moved or deleted there). The message
+ * and every exchange it counted stay: a statistic never shrinks because mail was filed away.
+ */
+export async function markLocationsGone(db: Queryable, mailboxId: number, folder: string, uidvalidity: number, uids: number[]): Promise<number> {
+  if (uids.length === 0) return 0;
+  const r = await db.query(
+    `UPDATE message_locations SET gone_at = now()
+      WHERE mailbox_id = $1 AND folder = $2 AND uidvalidity = $3 AND uid = ANY($4::bigint[]) AND gone_at IS NULL`,
+    [mailboxId, folder, uidvalidity, uids],
+  );
+  return r.rowCount ?? 0;
+}
+
 /** Messages left pending or failed (e.g. after Redis lost its jobs), for re-enqueueing. */
 export async function unfinishedMessageIds(db: Queryable, mailboxId?: number, states: Array<'pending' | 'failed'> = ['pending', 'failed']): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(

@@ -1,7 +1,8 @@
 // IMAP adapter over imapflow: connect with a mailbox's settings, find the folders to watch, and read
 // messages without changing anything (EXAMINE, BODY.PEEK). It makes no business decisions; errors
 // come out as one clear ServiceError line (wrong password, refused, timeout, TLS).
-import { ImapFlow, type FetchMessageObject, type ImapFlowOptions, type ListResponse } from 'imapflow';
+import type { Readable } from 'node:stream';
+import { ImapFlow, type FetchMessageObject, type ImapFlowOptions, type ListResponse, type SearchObject } from 'imapflow';
 import { ServiceError } from '../errors.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
@@ -64,8 +65,25 @@ export function imapFlowOptions(s: ImapSettings, extra: Partial<ImapFlowOptions>
   };
 }
 
-export async function connectImap(s: ImapSettings): Promise<ImapFlow> {
-  const client = new ImapFlow(imapFlowOptions(s, { disableAutoIdle: true }));
+export interface ExpungeNotice {
+  path: string;
+  uid?: number;
+  vanished: boolean;
+}
+
+/**
+ * A connection for syncing: no auto-IDLE, QRESYNC enabled where the server has it (an EXAMINE with
+ * the last UIDVALIDITY and HIGHESTMODSEQ then reports the UIDs expunged since, to `onExpunge`).
+ */
+export async function connectImap(s: ImapSettings, opts: { onExpunge?: (n: ExpungeNotice) => void } = {}): Promise<ImapFlow> {
+  const onExpunge = opts.onExpunge;
+  const client = new ImapFlow(
+    imapFlowOptions(s, {
+      disableAutoIdle: true,
+      qresync: true,
+      ...(onExpunge ? { expungeHandler: async (n: ExpungeNotice) => onExpunge(n) } : {}),
+    }),
+  );
   // Socket errors after connect surface through the failing command; an unhandled 'error' event
   // would otherwise kill the worker.
   client.on('error', () => undefined);
@@ -126,22 +144,65 @@ function toMeta(m: FetchMessageObject): MessageMeta {
   };
 }
 
-/** UIDs above `afterUid` with size, INTERNALDATE and Message-ID: no bodies yet. */
-export async function listNewMessages(client: ImapFlow, afterUid: number): Promise<MessageMeta[]> {
+/** What to list in a folder: UIDs above a checkpoint, and optionally INTERNALDATE bounds (backfill). */
+export interface UidQuery {
+  afterUid: number;
+  /** INTERNALDATE on or after this day (IMAP SINCE: the date part only). */
+  since?: Date;
+  /** INTERNALDATE before this day (IMAP BEFORE). */
+  before?: Date;
+}
+
+/**
+ * The UIDs matching `q`, ascending. The criteria are ASCII only (UID ranges and dates), so servers
+ * that reject non-ASCII SEARCH (or CHARSET) never see any. Cheap: one UID per few bytes.
+ */
+export async function searchUids(client: ImapFlow, q: UidQuery): Promise<number[]> {
+  const criteria: SearchObject = { uid: `${q.afterUid + 1}:*` };
+  if (q.since) criteria.since = q.since;
+  if (q.before) criteria.before = q.before;
+  const found = await client.search(criteria, { uid: true });
+  if (!found) throw new Error('SEARCH failed: no mailbox selected');
+  // `n:*` also matches the highest message when it is below n, hence the filter.
+  return found.filter((u) => u > q.afterUid).sort((a, b) => a - b);
+}
+
+/** Size, INTERNALDATE and Message-ID of the given UIDs: envelopes, no bodies. */
+export async function fetchMetas(client: ImapFlow, uids: number[]): Promise<MessageMeta[]> {
   const out: MessageMeta[] = [];
-  // `n:*` also returns the highest message when it is below n, hence the filter.
-  for await (const m of client.fetch(`${afterUid + 1}:*`, { uid: true, size: true, internalDate: true, envelope: true }, { uid: true })) {
-    if (m.uid > afterUid) out.push(toMeta(m));
-  }
+  if (uids.length === 0) return out;
+  for await (const m of client.fetch(compactUids(uids), { uid: true, size: true, internalDate: true, envelope: true }, { uid: true })) out.push(toMeta(m));
   out.sort((a, b) => a.uid - b.uid);
   return out;
+}
+
+/** `1,2,3,7,9,10` → `1:3,7,9:10`: keeps a FETCH line short for thousands of UIDs. Pure. */
+export function compactUids(uids: number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/**
+ * A whole message as a stream, fetched in chunks (BODY.PEEK[]<offset.length>), for messages too
+ * large to hold in memory. `undefined` when the server no longer has it.
+ */
+export async function streamSource(client: ImapFlow, uid: number, chunkBytes = 1 << 20): Promise<Readable | undefined> {
+  const d = await client.download(String(uid), undefined, { uid: true, chunkSize: chunkBytes });
+  return d.content;
 }
 
 /** Full sources for the given UIDs (BODY.PEEK[]: the \Seen flag is never set). */
 export async function fetchSources(client: ImapFlow, uids: number[]): Promise<Map<number, Buffer>> {
   const out = new Map<number, Buffer>();
   if (uids.length === 0) return out;
-  for await (const m of client.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) {
+  for await (const m of client.fetch(compactUids(uids), { uid: true, source: true }, { uid: true })) {
     if (m.source) out.set(m.uid, m.source);
   }
   return out;

@@ -1,16 +1,31 @@
-// The `sync` job: one pass over one mailbox. For each watched folder: check UIDVALIDITY, list the
-// UIDs above the checkpoint (envelopes first), fetch the bodies not yet stored, write each raw
-// message to the raw store, record it as pending in Postgres, enqueue its analyze job, and only
-// then advance the checkpoint. Never changes the mailbox (EXAMINE, BODY.PEEK).
+// The `sync` job: one pass over one mailbox. For each watched folder: check UIDVALIDITY and (with
+// CONDSTORE) HIGHESTMODSEQ, skip the folder when nothing changed, else SEARCH the UIDs above the
+// checkpoint (or, for a backfill, in a date range), fetch their envelopes batch by batch, fetch the
+// bodies not yet stored (bounded by count and bytes; big messages streamed in chunks), write each
+// raw message to the raw store, record the batch as pending in Postgres, enqueue the analyze jobs,
+// and only then advance the checkpoint. Never changes the mailbox (EXAMINE, BODY.PEEK).
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { unseal } from '../crypto/secrets.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
-import { addLocation, dedupKey, knownMessageIds, knownUids, recordFetchedBatch } from '../db/messages.js';
+import { addLocation, dedupKey, knownMessageIds, knownUids, markLocationsGone, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { EdocError, NotFoundError } from '../errors.js';
-import { chooseFolders, connectImap, fetchHeaders, fetchSources, imapError, listNewMessages, type ImapSettings } from '../imap/client.js';
+import {
+  chooseFolders,
+  connectImap,
+  fetchHeaders,
+  fetchMetas,
+  fetchSources,
+  imapError,
+  searchUids,
+  streamSource,
+  type ExpungeNotice,
+  type ImapSettings,
+  type MessageMeta,
+} from '../imap/client.js';
+import { Pacer } from './pacer.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
 import type { RawStore } from '../store/raw-store.js';
 
@@ -23,6 +38,12 @@ export interface SyncDeps {
   onProgress?: (p: SyncProgress) => void;
 }
 
+/** A backfill: only mail whose INTERNALDATE is in [since, before), checkpoints left alone. */
+export interface BackfillRange {
+  since?: Date;
+  before?: Date;
+}
+
 export interface FolderResult {
   folder: string;
   uidvalidity: number;
@@ -31,6 +52,10 @@ export interface FolderResult {
   stored: number;
   overLimit: number;
   rescanned: boolean;
+  /** Nothing changed since the last pass (same UIDVALIDITY and HIGHESTMODSEQ, or no new UID): no listing. */
+  unchanged: boolean;
+  /** Locations the server reported expunged (QRESYNC VANISHED): moved or deleted there, still counted. */
+  gone: number;
 }
 
 export interface SyncResult {
@@ -61,8 +86,23 @@ export function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer): Ima
 }
 
 const SYNC_LOCK_CLASS = 0x6564_6f63; // "edoc": advisory-lock namespace for per-mailbox sync
+const BACKFILL_LOCK_WAIT_MS = 10 * 60_000;
 
-export async function syncMailbox(mailboxId: number, deps: SyncDeps): Promise<SyncResult> {
+/**
+ * The per-mailbox sync lock. A scheduled pass skips a mailbox that is busy (the next poll comes
+ * soon); a backfill, asked for by a person, waits for the running pass to end.
+ */
+async function takeSyncLock(db: Pick<Pool, 'query'>, mailboxId: number, wait: boolean): Promise<boolean> {
+  const deadline = Date.now() + (wait ? BACKFILL_LOCK_WAIT_MS : 0);
+  for (;;) {
+    const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [SYNC_LOCK_CLASS, mailboxId]);
+    if (rows[0]?.ok) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: BackfillRange): Promise<SyncResult> {
   const { pool, config, log } = deps;
   const mb = await getMailbox(pool, mailboxId);
   if (!mb) throw new NotFoundError(`không có hộp thư / no mailbox with id ${mailboxId}`);
@@ -73,16 +113,20 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps): Promise<Sy
   const lockClient = await pool.connect();
   let client: ImapFlow | null = null;
   try {
-    const { rows } = await lockClient.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [SYNC_LOCK_CLASS, mailboxId]);
-    if (!rows[0]?.ok) {
+    if (!(await takeSyncLock(lockClient, mailboxId, backfill !== undefined))) {
       log.info({ mailboxId }, 'sync already running elsewhere for this mailbox; skipped');
       return { mailboxId, folders: [], newMessages: 0 };
     }
     const settings = imapSettingsOf(mb, config, config.secretKey);
-    client = await connectImap(settings);
+    const expunged: ExpungeNotice[] = [];
+    client = await connectImap(settings, { onExpunge: (n) => expunged.push(n) });
     const folders = chooseFolders(await client.list(), [...config.sync.folders, ...mb.folders]);
+    const pacer = new Pacer(mb.max_messages_per_second ?? config.sync.maxMessagesPerSecond);
     const results: FolderResult[] = [];
-    for (const f of folders) results.push(await syncFolder(client, mb, f.path, f.specialUse, deps));
+    for (const f of folders) {
+      expunged.length = 0;
+      results.push(await syncFolder(client, mb, f.path, f.specialUse, { ...deps, pacer, expunged, backfill }));
+    }
     await recordSyncOutcome(pool, mailboxId, null);
     return { mailboxId, folders: results, newMessages: results.reduce((s, r) => s + r.stored, 0) };
   } catch (err) {
@@ -96,78 +140,136 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps): Promise<Sy
   }
 }
 
-async function syncFolder(client: ImapFlow, mb: MailboxRow, folder: string, specialUse: string | null, deps: SyncDeps): Promise<FolderResult> {
-  const { pool, store, queues, config, log } = deps;
-  const box = await client.mailboxOpen(folder, { readOnly: true });
-  const uidvalidity = Number(box.uidValidity);
-  const highestModseq = box.highestModseq !== undefined ? Number(box.highestModseq) : null;
+interface FolderDeps extends SyncDeps {
+  pacer: Pacer;
+  /** Filled by the connection while the folder is opened (QRESYNC VANISHED). */
+  expunged: ExpungeNotice[];
+  backfill: BackfillRange | undefined;
+}
+
+interface StoredRaw {
+  uid: number;
+  sha256: string;
+  storedBytes: number;
+  state: 'pending' | 'over_limit';
+  reason: string | null;
+}
+
+async function syncFolder(client: ImapFlow, mb: MailboxRow, folder: string, specialUse: string | null, deps: FolderDeps): Promise<FolderResult> {
+  const { pool, log, backfill } = deps;
   const cp = await getCheckpoint(pool, mb.id, folder);
+  // With QRESYNC, EXAMINE with what we knew reports the UIDs expunged since (VANISHED (EARLIER)).
+  const qresync = cp?.highest_modseq ? { uidValidity: cp.uidvalidity, changedSince: cp.highest_modseq } : {};
+  const box = await client.mailboxOpen(folder, { readOnly: true, ...qresync });
+  const uidvalidity = Number(box.uidValidity);
+  const modseq = box.highestModseq !== undefined && !box.noModseq ? box.highestModseq.toString() : null;
   // A new UIDVALIDITY means the UIDs we hold mean nothing now: scan the whole folder again and let
   // Message-ID and content hash keep every mail counted once.
   const rescanned = cp !== null && cp.uidvalidity !== uidvalidity;
   const after = cp && !rescanned ? cp.last_uid : 0;
-  const result: FolderResult = { folder, uidvalidity, listed: 0, fetched: 0, stored: 0, overLimit: 0, rescanned };
+  const result: FolderResult = { folder, uidvalidity, listed: 0, fetched: 0, stored: 0, overLimit: 0, rescanned, unchanged: false, gone: 0 };
   if (rescanned) log.warn({ mailboxId: mb.id, folder, old: cp?.uidvalidity, now: uidvalidity }, 'UIDVALIDITY changed: full re-scan');
 
-  if (box.exists === 0) {
-    await saveCheckpoint(pool, mb.id, folder, specialUse, uidvalidity, after, highestModseq);
+  if (!rescanned && cp) {
+    const gone = deps.expunged.filter((n) => n.path === folder && n.uid !== undefined).map((n) => n.uid as number);
+    result.gone = await markLocationsGone(pool, mb.id, folder, uidvalidity, gone);
+    if (result.gone > 0) log.info({ mailboxId: mb.id, folder, gone: result.gone }, 'messages moved or deleted on the server; their exchanges stay counted');
+  }
+  if (backfill) return backfillFolder(client, mb, folder, uidvalidity, result, deps);
+
+  // Nothing new: the same HIGHESTMODSEQ (CONDSTORE), or no UID above the checkpoint (UIDNEXT).
+  const sameModseq = !rescanned && cp !== null && modseq !== null && cp.highest_modseq === modseq;
+  const noNewUid = !rescanned && cp !== null && box.uidNext !== undefined && box.uidNext <= cp.last_uid + 1;
+  if (box.exists === 0 || sameModseq || noNewUid) {
+    result.unchanged = box.exists !== 0;
+    await saveCheckpoint(pool, mb.id, folder, specialUse, uidvalidity, after, modseq);
     return result;
   }
-  const metas = await listNewMessages(client, after);
-  result.listed = metas.length;
+  const uids = await searchUids(client, { afterUid: after });
+  result.listed = uids.length;
+  await fetchUids(client, mb, folder, uidvalidity, uids, result, deps, async (lastUid) =>
+    saveCheckpoint(pool, mb.id, folder, specialUse, uidvalidity, lastUid, null),
+  );
+  // The mod-sequence is saved only once the whole folder is through: an interrupted pass must not
+  // look "unchanged" to the next one.
+  await saveCheckpoint(pool, mb.id, folder, specialUse, uidvalidity, uids.length > 0 ? (uids[uids.length - 1] as number) : after, modseq);
+  return result;
+}
+
+/** A date-range backfill of one folder: the same fetch path, and no checkpoint moved. */
+async function backfillFolder(client: ImapFlow, mb: MailboxRow, folder: string, uidvalidity: number, result: FolderResult, deps: FolderDeps): Promise<FolderResult> {
+  const { since, before } = deps.backfill ?? {};
+  const uids = await searchUids(client, { afterUid: 0, since, before });
+  result.listed = uids.length;
+  await fetchUids(client, mb, folder, uidvalidity, uids, result, deps, async () => undefined);
+  return result;
+}
+
+/**
+ * Fetches and records the given UIDs in batches of `fetch_batch`: envelopes first, then the bodies
+ * of mail not already held; after each batch is durably recorded and its analyze jobs queued,
+ * `advance` moves the checkpoint. Re-running after an interruption skips what was recorded.
+ */
+async function fetchUids(
+  client: ImapFlow,
+  mb: MailboxRow,
+  folder: string,
+  uidvalidity: number,
+  uids: number[],
+  result: FolderResult,
+  deps: FolderDeps,
+  advance: (lastUid: number) => Promise<void>,
+): Promise<void> {
+  const { pool, queues, config } = deps;
   const batch = config.sync.fetchBatch;
-  for (let i = 0; i < metas.length; i += batch) {
-    const chunk = metas.slice(i, i + batch);
-    const known = await knownUids(pool, mb.id, folder, uidvalidity, chunk.map((m) => m.uid));
+  for (let i = 0; i < uids.length; i += batch) {
+    const chunkUids = uids.slice(i, i + batch);
+    const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
+    const metas = await fetchMetas(
+      client,
+      chunkUids.filter((u) => !known.has(u)),
+    );
     // Mail we already hold under another UID (re-scan, or the same mail in two folders): record the
     // new location without fetching the body again.
     const byKey = await knownMessageIds(
       pool,
       mb.id,
-      chunk.filter((m) => m.messageId).map((m) => dedupKey(m.messageId, '')),
+      metas.filter((m) => m.messageId).map((m) => dedupKey(m.messageId, '')),
     );
-    const toFetch: number[] = [];
-    const overLimit: number[] = [];
-    for (const m of chunk) {
-      if (known.has(m.uid)) continue;
+    const toFetch: MessageMeta[] = [];
+    const overLimit: MessageMeta[] = [];
+    for (const m of metas) {
       const existing = m.messageId ? byKey.get(dedupKey(m.messageId, '')) : undefined;
       if (existing !== undefined) {
         await addLocation(pool, mb.id, folder, uidvalidity, m.uid, existing);
         continue;
       }
-      if (m.size > config.sync.maxMessageBytes) overLimit.push(m.uid);
-      else toFetch.push(m.uid);
+      if (m.size > config.sync.maxMessageBytes) overLimit.push(m);
+      else toFetch.push(m);
     }
-    const sources = await fetchSources(client, toFetch);
-    const enqueue: number[] = [];
-    const metaByUid = new Map(chunk.map((m) => [m.uid, m]));
-    const stored: Array<{ uid: number; raw: Buffer; state: 'pending' | 'over_limit'; reason: string | null }> = [];
-    for (const uid of toFetch) {
-      const raw = sources.get(uid);
-      // The server listed it but returned no body (expunged meanwhile): the next pass sees it or not.
-      if (raw) stored.push({ uid, raw, state: 'pending', reason: null });
-    }
-    for (const uid of overLimit) {
-      const headers = (await fetchHeaders(client, uid)) ?? Buffer.from('\r\n');
-      const size = metaByUid.get(uid)?.size ?? 0;
-      stored.push({ uid, raw: headers, state: 'over_limit', reason: `size ${size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` });
+    await deps.pacer.take(toFetch.length + overLimit.length);
+    const stored = await fetchAndStore(client, toFetch, deps);
+    for (const m of overLimit) {
+      const headers = (await fetchHeaders(client, m.uid)) ?? Buffer.from('\r\n');
+      const sha256 = await deps.store.put(headers);
+      stored.push({ uid: m.uid, sha256, storedBytes: headers.length, state: 'over_limit', reason: `size ${m.size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` });
     }
     result.fetched += stored.length;
-    // Raw bytes first (atomic files), then the rows that point at them, in one transaction.
-    const shas = await Promise.all(stored.map((s) => store.put(s.raw)));
+    // Raw bytes are on disk (atomic files); now the rows that point at them, in one transaction.
+    const metaByUid = new Map(metas.map((m) => [m.uid, m]));
     const recorded = await withTransaction(pool, (tx) =>
       recordFetchedBatch(
         tx,
-        stored.map((s, k) => {
+        stored.map((s) => {
           const meta = metaByUid.get(s.uid);
           return {
             mailboxId: mb.id,
             folder,
             uidvalidity,
             uid: s.uid,
-            sha256: shas[k] as string,
-            size: meta?.size ?? s.raw.length,
-            storedBytes: s.raw.length,
+            sha256: s.sha256,
+            size: meta?.size ?? s.storedBytes,
+            storedBytes: s.storedBytes,
             messageId: meta?.messageId ?? null,
             internalDate: meta?.internalDate ?? null,
             state: s.state,
@@ -176,6 +278,7 @@ async function syncFolder(client: ImapFlow, mb: MailboxRow, folder: string, spec
         }),
       ),
     );
+    const enqueue: number[] = [];
     for (const [k, r] of recorded.entries()) {
       if (stored[k]?.state === 'over_limit') result.overLimit++;
       if (r.needsAnalysis) enqueue.push(r.id);
@@ -183,11 +286,55 @@ async function syncFolder(client: ImapFlow, mb: MailboxRow, folder: string, spec
     }
     if (enqueue.length > 0)
       await queues.analyze.addBulk(enqueue.map((id) => ({ name: 'analyze', data: { messageId: id }, opts: { jobId: analyzeJobId(id) } })));
-    const lastUid = (chunk[chunk.length - 1] as { uid: number }).uid;
-    await saveCheckpoint(pool, mb.id, folder, specialUse, uidvalidity, lastUid, highestModseq);
-    deps.onProgress?.({ mailboxId: mb.id, folder, done: Math.min(i + batch, metas.length), total: metas.length });
+    await advance(chunkUids[chunkUids.length - 1] as number);
+    deps.onProgress?.({ mailboxId: mb.id, folder, done: Math.min(i + batch, uids.length), total: uids.length });
   }
-  if (metas.length === 0) await saveCheckpoint(pool, mb.id, folder, specialUse, uidvalidity, after, highestModseq);
-  return result;
 }
 
+/**
+ * Bodies to the raw store with bounded memory: small messages in FETCHes of at most
+ * `fetch_batch_bytes`, each written as soon as its batch is in; messages above
+ * `stream_above_bytes` streamed one at a time in chunks, never whole in memory.
+ */
+async function fetchAndStore(client: ImapFlow, metas: MessageMeta[], deps: FolderDeps): Promise<StoredRaw[]> {
+  const { store, config } = deps;
+  const out: StoredRaw[] = [];
+  const small = metas.filter((m) => m.size <= config.sync.streamAboveBytes);
+  const large = metas.filter((m) => m.size > config.sync.streamAboveBytes);
+  for (const group of byBytes(small, config.sync.fetchBatchBytes)) {
+    const sources = await fetchSources(
+      client,
+      group.map((m) => m.uid),
+    );
+    // The server listed it but returned no body (expunged meanwhile): the next pass sees it or not.
+    const got = group.filter((m) => sources.has(m.uid));
+    // Written side by side: the fsyncs of one group overlap.
+    const shas = await Promise.all(got.map((m) => store.put(sources.get(m.uid) as Buffer)));
+    got.forEach((m, k) => out.push({ uid: m.uid, sha256: shas[k] as string, storedBytes: (sources.get(m.uid) as Buffer).length, state: 'pending', reason: null }));
+  }
+  for (const m of large) {
+    const content = await streamSource(client, m.uid);
+    if (!content) continue;
+    const { sha256, bytes } = await store.putStream(content);
+    out.push({ uid: m.uid, sha256, storedBytes: bytes, state: 'pending', reason: null });
+  }
+  return out;
+}
+
+/** Groups messages in order so that each group's sizes sum to at most `maxBytes` (a bigger one alone). Pure. */
+export function byBytes<T extends { size: number }>(items: T[], maxBytes: number): T[][] {
+  const groups: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    if (cur.length > 0 && bytes + it.size > maxBytes) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += it.size;
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
+}

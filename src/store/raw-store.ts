@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -46,6 +47,43 @@ export class RawStore {
       throw err;
     }
     return sha;
+  }
+
+  /**
+   * Stores a stream without holding it in memory: written to a temporary file while hashed, then
+   * fsync'd and renamed to its sha256 (or dropped when those bytes are already stored).
+   */
+  async putStream(input: Readable): Promise<{ sha256: string; bytes: number }> {
+    await mkdir(this.root, { recursive: true });
+    const tmp = path.join(this.root, `incoming.${randomBytes(8).toString('hex')}.tmp`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const fh = await open(tmp, 'w');
+    let moved = false;
+    try {
+      try {
+        for await (const chunk of input) {
+          const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+          hash.update(buf);
+          bytes += buf.length;
+          await fh.write(buf);
+        }
+        if (this.fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const sha = hash.digest('hex');
+      const file = this.pathOf(sha);
+      const existing = await stat(file).catch(() => null);
+      if (existing?.size !== bytes) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await rename(tmp, file);
+        moved = true;
+      }
+      return { sha256: sha, bytes };
+    } finally {
+      if (!moved) await unlink(tmp).catch(() => undefined);
+    }
   }
 
   async get(sha: string): Promise<Buffer> {
