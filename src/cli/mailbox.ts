@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import { requireKey, seal, unseal } from '../crypto/secrets.js';
 import { withTransaction } from '../db/pool.js';
 import { getAgency } from '../db/agencies.js';
-import { findMailbox, getMailbox, insertMailbox, listMailboxes, type MailboxRow } from '../db/mailboxes.js';
+import { findMailbox, getMailbox, insertMailbox, listMailboxes, setMailboxEnabled, setMailboxRate, type MailboxRow } from '../db/mailboxes.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { chooseFolders, connectImap, type ImapSettings, type Security } from '../imap/client.js';
 import { imapSettingsOf } from '../jobs/sync.js';
@@ -92,6 +92,7 @@ export function mailboxJson(m: MailboxRow, now = Date.now()) {
     user: m.username,
     folders: m.folders,
     enabled: m.enabled,
+    max_messages_per_second: m.max_messages_per_second,
     last_sync: m.last_sync_at?.toISOString() ?? null,
     last_success: m.last_success_at?.toISOString() ?? null,
     lag_seconds: m.last_success_at ? Math.round((now - m.last_success_at.getTime()) / 1000) : null,
@@ -144,6 +145,34 @@ export async function runMailboxRotateKey(io: Out, o: { oldKeyEnv: string }): Pr
       return rows.length;
     });
     io.out(`đã mã hóa lại ${n} hộp thư / re-sealed ${n} mailbox credential(s) with the new key`);
+    return 0;
+  });
+}
+
+/** `edocwatch mailbox set ID [--rate N|default] [--folders LIST] [--enable|--disable]`. */
+export async function runMailboxSet(io: Out, id: number, o: Record<string, unknown>): Promise<number> {
+  if (o.enable && o.disable) throw new UsageError('--enable và --disable không đi cùng nhau / --enable and --disable exclude each other');
+  let rate: number | null | undefined;
+  if (o.rate !== undefined) {
+    const r = String(o.rate);
+    if (r === 'default') rate = null;
+    else if (/^\d+(\.\d+)?$/.test(r)) rate = Number(r);
+    else throw new UsageError(`--rate phải là số >= 0 hoặc "default" / --rate must be a number >= 0 or "default" (got ${JSON.stringify(r)})`);
+  }
+  const folders = o.folders === undefined ? undefined : String(o.folders).split(',').map((s) => s.trim()).filter(Boolean);
+  if (folders !== undefined && folders.length === 0) throw new UsageError('--folders: ít nhất một thư mục / at least one folder');
+  if (rate === undefined && folders === undefined && !o.enable && !o.disable) throw new UsageError('không có gì để sửa / nothing to change: give --rate, --folders, --enable or --disable');
+  return withRuntime(async (rt) => {
+    const changed = await withTransaction(rt.pool, async (tx) => {
+      if (!(await getMailbox(tx, id))) return false;
+      if (rate !== undefined) await setMailboxRate(tx, id, rate);
+      if (o.enable || o.disable) await setMailboxEnabled(tx, id, Boolean(o.enable));
+      if (folders !== undefined) await tx.query('UPDATE mailboxes SET folders = $2::text[] WHERE id = $1', [id, folders]);
+      return true;
+    });
+    if (!changed) throw new NotFoundError(`không có hộp thư / no mailbox with id ${id}`);
+    const mb = await getMailbox(rt.pool, id);
+    io.out(json(mailboxJson(mb as MailboxRow)));
     return 0;
   });
 }

@@ -59,13 +59,21 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
   mailbox.command('rotate-key').description('đổi khóa mã hóa / re-seal every stored credential with EDOCWATCH_SECRET_KEY')
     .option('--old-key-env <var>', 'environment variable holding the current key', 'EDOCWATCH_OLD_SECRET_KEY')
     .action(async (o: { oldKeyEnv: string }) => setCode(await (await import('./mailbox.js')).runMailboxRotateKey(io, o)));
+  mailbox.command('set').argument('<id>', 'mailbox id', intArg('id')).description('sửa hộp thư / change a mailbox: rate limit, folders, enabled')
+    .option('--rate <n>', 'fetch at most N messages a second (0: no limit; "default": sync.max_messages_per_second)')
+    .option('--folders <list>', 'folders to watch, comma-separated (the \\Sent folder is always found)')
+    .option('--enable', 'poll this mailbox again')
+    .option('--disable', 'stop polling this mailbox (its data stays)')
+    .action(async (id: number, o: Record<string, unknown>) => setCode(await (await import('./mailbox.js')).runMailboxSet(io, id, o)));
   mailbox.command('test').argument('<id>', 'mailbox id', intArg('id')).description('kiểm tra kết nối / test the connection')
     .action(async (id: number) => setCode(await (await import('./mailbox.js')).runMailboxTest(io, id)));
 
   program.command('sync').description('đồng bộ một lượt / one pass over the mailboxes, until analysis drains')
     .option('--mailbox <id>', 'only this mailbox', intArg('--mailbox'))
     .option('--no-analyze', 'chỉ đồng bộ / sync only: leave analysis to the workers')
-    .action(async (o: { mailbox?: number; analyze: boolean }) => setCode(await (await import('./sync.js')).runSync(io, o)));
+    .option('--since <day>', 'backfill: mail received on or after this day (YYYY-MM-DD)')
+    .option('--before <day>', 'backfill: mail received before this day (YYYY-MM-DD)')
+    .action(async (o: { mailbox?: number; analyze: boolean; since?: string; before?: string }) => setCode(await (await import('./sync.js')).runSync(io, o)));
 
   program.command('import').description('nhập thư từ tệp lưu trữ / import exported archives (mbox, .eml folders, Maildir) into the pipeline')
     .requiredOption('--mailbox <id>', 'the mailbox the archives belong to', intArg('--mailbox'))

@@ -37,10 +37,13 @@ export class Pacer {
   /** Waits until `n` messages may be fetched, then takes them. A batch larger than the burst waits for its whole share. */
   async take(n: number): Promise<void> {
     if (this.perSecond === 0 || n <= 0) return;
-    const wait = this.delayFor(n);
-    if (wait > 0) await this.clock.sleep(wait);
     this.refill();
     this.tokens -= n;
+    if (this.tokens >= 0) return;
+    // The wait pays the debt exactly: the bucket is empty, not refilled, when it ends.
+    await this.clock.sleep((-this.tokens / this.perSecond) * 1000);
+    this.tokens = 0;
+    this.last = this.clock.now();
   }
 
   private refill(): void {

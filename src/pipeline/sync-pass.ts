@@ -9,7 +9,7 @@ import { repoRoot } from '../config/paths.js';
 import { listMailboxes } from '../db/mailboxes.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import { NotFoundError } from '../errors.js';
-import { addOnce, analyzeJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
+import { addOnce, analyzeJobId, backfillJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
 import { checkRedis, startWorkers } from '../queue/workers.js';
 import type { Runtime } from '../runtime.js';
 
@@ -22,6 +22,15 @@ export interface MailboxPassResult {
   error: string | null;
 }
 
+export interface PassProgress {
+  /** sync: mailboxes done; fetch: messages of one folder fetched (from the job's progress); analyze: messages analyzed. */
+  phase: 'sync' | 'fetch' | 'analyze';
+  done: number;
+  total: number;
+  folder?: string;
+  mailboxId?: number;
+}
+
 export interface PassOptions {
   mailboxId?: number;
   analyzeConcurrency?: number;
@@ -29,7 +38,9 @@ export interface PassOptions {
   extraProcesses?: number;
   /** false: sync only; the fetched messages stay pending for the analyze workers (default true). */
   analyze?: boolean;
-  onProgress?: (p: { phase: 'sync' | 'analyze'; done: number; total: number }) => void;
+  /** A backfill of INTERNALDATE days [since, before) (YYYY-MM-DD) instead of the incremental pass. */
+  backfill?: { since?: string; before?: string };
+  onProgress?: (p: PassProgress) => void;
 }
 
 export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<MailboxPassResult[]> {
@@ -48,9 +59,20 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
       for (const id of await unfinishedMessageIds(rt.pool, mb.id))
         await addOnce(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id));
     }
+    const bf = opts.backfill;
     const jobs = await Promise.all(
-      mailboxes.map((mb) => addOnce<SyncPayload>(queues.sync, 'sync', { mailboxId: mb.id }, syncJobId(mb.id))),
+      mailboxes.map((mb) =>
+        bf
+          ? addOnce<SyncPayload>(queues.sync, 'backfill', { mailboxId: mb.id, ...bf }, backfillJobId(mb.id, bf.since, bf.before))
+          : addOnce<SyncPayload>(queues.sync, 'sync', { mailboxId: mb.id }, syncJobId(mb.id)),
+      ),
     );
+    const jobMailbox = new Map(jobs.map((j, i) => [j.id, mailboxes[i]?.id]));
+    events.on('progress', ({ jobId, data }) => {
+      const d = data as { folder?: string; done?: number; total?: number } | undefined;
+      if (!jobMailbox.has(jobId) || typeof d?.done !== 'number' || typeof d.total !== 'number') return;
+      opts.onProgress?.({ phase: 'fetch', done: d.done, total: d.total, folder: d.folder, mailboxId: jobMailbox.get(jobId) });
+    });
     let done = 0;
     const results = await Promise.all(
       mailboxes.map(async (mb, i): Promise<MailboxPassResult> => {

@@ -7,6 +7,9 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface SyncPayload {
   mailboxId: number;
+  /** A backfill: INTERNALDATE in [since, before), as YYYY-MM-DD days (IMAP SINCE/BEFORE). */
+  since?: string;
+  before?: string;
 }
 export interface AnalyzePayload {
   messageId: number;
@@ -16,6 +19,8 @@ export interface ReportPayload {
 }
 
 export const syncJobId = (mailboxId: number): string => `mailbox-${mailboxId}`;
+export const backfillJobId = (mailboxId: number, since?: string, before?: string): string =>
+  `backfill-${mailboxId}-${since ?? 'start'}-${before ?? 'end'}`;
 export const analyzeJobId = (messageId: number): string => `msg-${messageId}`;
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

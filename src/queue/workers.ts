@@ -9,6 +9,14 @@ import { syncMailbox } from '../jobs/sync.js';
 import type { Runtime } from '../runtime.js';
 import { redisConnection, type AnalyzePayload, type QueueName, type SyncPayload } from './queues.js';
 
+/** A backfill job's days as dates (IMAP compares the date part only). */
+function backfillRange(p: SyncPayload): { since?: Date; before?: Date } {
+  return {
+    since: p.since !== undefined ? new Date(`${p.since}T00:00:00Z`) : undefined,
+    before: p.before !== undefined ? new Date(`${p.before}T00:00:00Z`) : undefined,
+  };
+}
+
 /** Sync failures that waiting cannot cure. */
 const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
 
@@ -40,7 +48,7 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
               config: rt.config,
               log: rt.log,
               onProgress: (p) => void job.updateProgress({ folder: p.folder, done: p.done, total: p.total }).catch(() => undefined),
-            });
+            }, job.data.since !== undefined || job.data.before !== undefined ? backfillRange(job.data) : undefined);
             return { newMessages: res.newMessages, folders: res.folders.map((f) => ({ folder: f.folder, stored: f.stored })) };
           } catch (err) {
             // Retrying a refused password only locks the account on strict servers; a missing
