@@ -49,6 +49,7 @@ const schema = z.object({
   sync: z.object({
     poll_interval_seconds: positiveInt.max(86_400),
     idle: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    idle_restart_seconds: positiveInt.max(1740),
     fetch_batch: positiveInt.max(5000),
     fetch_batch_bytes: positiveInt.min(65_536),
     stream_above_bytes: positiveInt.min(65_536),
@@ -92,6 +93,8 @@ export interface Config {
   sync: {
     pollIntervalSeconds: number;
     idle: boolean;
+    /** IDLE is ended and begun again this often, so a connection that died silently is noticed. */
+    idleRestartSeconds: number;
     fetchBatch: number;
     /** A FETCH of bodies holds at most this many bytes of sources (larger batches are split). */
     fetchBatchBytes: number;
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sync: {
       pollIntervalSeconds: c.sync.poll_interval_seconds,
       idle: c.sync.idle,
+      idleRestartSeconds: c.sync.idle_restart_seconds,
       fetchBatch: c.sync.fetch_batch,
       fetchBatchBytes: c.sync.fetch_batch_bytes,
       streamAboveBytes: c.sync.stream_above_bytes,

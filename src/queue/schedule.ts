@@ -67,7 +67,10 @@ export class IdleWatchers {
         void addOnce(this.rt.queues().sync, 'sync', { mailboxId: m.id }, syncJobId(m.id)).catch((err: Error) =>
           this.rt.log.error({ mailboxId: m.id, err: err.message }, 'queueing a sync after IDLE failed'),
         );
-      const w = new IdleWatcher(imapSettingsOf(m, this.rt.config, key), onNewMail, this.rt.log);
+      const w = new IdleWatcher(imapSettingsOf(m, this.rt.config, key), onNewMail, this.rt.log, {
+        maxIdleMs: this.rt.config.sync.idleRestartSeconds * 1000,
+        maxBackoffMs: 60_000,
+      });
       this.watchers.set(m.id, w);
       w.start();
     }
