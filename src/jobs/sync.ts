@@ -4,6 +4,7 @@
 // bodies not yet stored (bounded by count and bytes; big messages streamed in chunks), write each
 // raw message to the raw store, record the batch as pending in Postgres, enqueue the analyze jobs,
 // and only then advance the checkpoint. Never changes the mailbox (EXAMINE, BODY.PEEK).
+import { hostname } from 'node:os';
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -88,6 +89,20 @@ export function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer): Ima
 const SYNC_LOCK_CLASS = 0x6564_6f63; // "edoc": advisory-lock namespace for per-mailbox sync
 const BACKFILL_LOCK_WAIT_MS = 10 * 60_000;
 
+const WORKER = `${hostname()}:${process.pid}`;
+
+/** A run begins, under the mailbox's lock, on the lock's own session. */
+async function startRun(db: Pick<Pool, 'query'>, mailboxId: number, kind: 'sync' | 'backfill'): Promise<number> {
+  const { rows } = await db.query<{ id: number }>('INSERT INTO sync_runs (mailbox_id, kind, worker) VALUES ($1, $2, $3) RETURNING id', [mailboxId, kind, WORKER]);
+  return (rows[0] as { id: number }).id;
+}
+
+/** A run ends before the lock is let go; the mailbox's runs older than 30 days go. */
+async function finishRun(db: Pick<Pool, 'query'>, runId: number, mailboxId: number, newMessages: number | null, error: string | null): Promise<void> {
+  await db.query('UPDATE sync_runs SET finished_at = clock_timestamp(), new_messages = $2, error = $3 WHERE id = $1', [runId, newMessages, error]);
+  await db.query(`DELETE FROM sync_runs WHERE mailbox_id = $1 AND started_at < now() - interval '30 days'`, [mailboxId]);
+}
+
 /**
  * The per-mailbox sync lock. A scheduled pass skips a mailbox that is busy (the next poll comes
  * soon); a backfill, asked for by a person, waits for the running pass to end.
@@ -112,11 +127,13 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
   // serializes jobs; the advisory lock also covers a `sync` run beside long-running workers.
   const lockClient = await pool.connect();
   let client: ImapFlow | null = null;
+  let runId: number | null = null;
   try {
     if (!(await takeSyncLock(lockClient, mailboxId, backfill !== undefined))) {
       log.info({ mailboxId }, 'sync already running elsewhere for this mailbox; skipped');
       return { mailboxId, folders: [], newMessages: 0 };
     }
+    runId = await startRun(lockClient, mailboxId, backfill ? 'backfill' : 'sync');
     const settings = imapSettingsOf(mb, config, config.secretKey);
     const expunged: ExpungeNotice[] = [];
     client = await connectImap(settings, { onExpunge: (n) => expunged.push(n) });
@@ -128,10 +145,13 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
       results.push(await syncFolder(client, mb, f.path, f.specialUse, { ...deps, pacer, expunged, backfill }));
     }
     await recordSyncOutcome(pool, mailboxId, null);
-    return { mailboxId, folders: results, newMessages: results.reduce((s, r) => s + r.stored, 0) };
+    const newMessages = results.reduce((s, r) => s + r.stored, 0);
+    await finishRun(lockClient, runId, mailboxId, newMessages, null);
+    return { mailboxId, folders: results, newMessages };
   } catch (err) {
     const e = err instanceof EdocError ? err : imapError(err, { host: mb.host, port: mb.port, user: mb.username });
     await recordSyncOutcome(pool, mailboxId, e.message).catch(() => undefined);
+    if (runId !== null) await finishRun(lockClient, runId, mailboxId, null, e.message).catch(() => undefined);
     throw e;
   } finally {
     if (client) await client.logout().catch(() => client?.close());

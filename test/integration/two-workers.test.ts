@@ -74,5 +74,14 @@ describe('two worker processes on the same queues', () => {
     expect(await count('SELECT count(*)::int AS n FROM exchanges')).toBe(total);
     expect(await count('SELECT count(*)::int AS n FROM exchange_sightings')).toBe(total);
     expect(await count('SELECT count(*)::int AS n FROM mailboxes WHERE last_success_at IS NOT NULL AND last_error IS NULL')).toBe(MAILBOXES);
+    // No mailbox was synced by both at once: no two runs of one mailbox overlap in time, every run
+    // ended, every mailbox ran, and both workers did some of the work.
+    expect(await count(`SELECT count(*)::int AS n FROM sync_runs a JOIN sync_runs b
+                          ON a.mailbox_id = b.mailbox_id AND a.id < b.id
+                         AND a.started_at < b.finished_at AND b.started_at < a.finished_at`)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM sync_runs WHERE finished_at IS NULL OR error IS NOT NULL')).toBe(0);
+    expect(await count('SELECT count(DISTINCT mailbox_id)::int AS n FROM sync_runs')).toBe(MAILBOXES);
+    expect(await count('SELECT count(*)::int AS n FROM sync_runs')).toBeGreaterThan(MAILBOXES);
+    expect(await count('SELECT count(DISTINCT worker)::int AS n FROM sync_runs')).toBe(2);
   }, 180_000);
 });
