@@ -38,7 +38,7 @@ export async function createRuntime(opts: { config?: Config; log?: Logger; check
     directory: new DirectoryCache(pool),
     // Queues open Redis connections: only commands that use them pay for them.
     queues() {
-      queues ??= createQueues(config.redisUrl, config.queuePrefix);
+      queues ??= createQueues(config, config.queuePrefix);
       return queues;
     },
     async close() {

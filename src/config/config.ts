@@ -30,6 +30,11 @@ const positiveInt = z.coerce.number().int().positive();
 const schema = z.object({
   database_url: urlWith(['postgres:', 'postgresql:']),
   redis_url: urlWith(['redis:', 'rediss:']),
+  // Seed nodes of a Redis Cluster ("host:port"); empty: the single Redis of redis_url. With a
+  // cluster, redis_url still gives the user, password and TLS (rediss:).
+  redis_cluster: z
+    .union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+):\d{1,5}$/, 'must be host:port'))),
   secret_key: z
     .string()
     .nullable()
@@ -82,6 +87,7 @@ export type RawConfig = z.infer<typeof schema>;
 export interface Config {
   databaseUrl: string;
   redisUrl: string;
+  redisCluster: string[];
   secretKey: Buffer | null;
   smtpUrl: string | null;
   rawStore: string;
@@ -117,6 +123,7 @@ export interface Config {
 export const ENV_KEYS: Record<string, string> = {
   DATABASE_URL: 'database_url',
   REDIS_URL: 'redis_url',
+  REDIS_CLUSTER: 'redis_cluster',
   EDOCWATCH_SECRET_KEY: 'secret_key',
   SMTP_URL: 'smtp_url',
   RAW_STORE: 'raw_store',
@@ -216,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: c.database_url,
     redisUrl: c.redis_url,
+    redisCluster: c.redis_cluster,
     secretKey: c.secret_key === null ? null : Buffer.from(c.secret_key, 'base64'),
     smtpUrl: c.smtp_url,
     rawStore: path.resolve(c.raw_store),

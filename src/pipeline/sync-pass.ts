@@ -52,7 +52,8 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
   const analyze = opts.analyze !== false;
   const workers = startWorkers(rt, analyze ? ['sync', 'analyze'] : ['sync'], { analyzeConcurrency: opts.analyzeConcurrency });
   const helpers = analyze ? startAnalyzeProcesses(rt.config, opts.extraProcesses ?? rt.config.analyze.extraProcesses) : [];
-  const events = new QueueEvents('sync', { connection: redisConnection(rt.config.redisUrl), prefix: rt.config.queuePrefix });
+  const eventsRedis = redisConnection(rt.config);
+  const events = new QueueEvents('sync', { connection: eventsRedis.connection, prefix: rt.config.queuePrefix });
   try {
     await events.waitUntilReady();
     for (const mb of mailboxes) {
@@ -91,6 +92,7 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
     return results;
   } finally {
     await events.close();
+    await eventsRedis.close();
     await workers.close();
     await stopProcesses(helpers);
   }
@@ -106,6 +108,7 @@ function startAnalyzeProcesses(config: Config, n: number): ChildProcess[] {
     ...process.env,
     DATABASE_URL: config.databaseUrl,
     REDIS_URL: config.redisUrl,
+    REDIS_CLUSTER: config.redisCluster.join(','),
     RAW_STORE: config.rawStore,
     EDOCWATCH_QUEUE_PREFIX: config.queuePrefix,
     EDOCWATCH_ANALYZE_CONCURRENCY: String(config.analyze.concurrency),

@@ -1,6 +1,7 @@
 // Queue names, job names, payloads and job ids: defined once here (DESIGN.md "The pipeline").
 // BullMQ refuses all-digit custom ids and ids with ':', so ids are `mailbox-<id>` and `msg-<id>`.
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { Cluster, Redis } from 'ioredis';
 
 export const QUEUE_NAMES = ['sync', 'analyze', 'report'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -32,7 +33,19 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
-export function redisConnection(redisUrl: string): ConnectionOptions {
+export interface RedisTarget {
+  redisUrl: string;
+  /** Seed nodes of a Redis Cluster; empty for a single Redis. */
+  redisCluster: string[];
+}
+
+/** A connection for BullMQ: plain options (BullMQ opens and closes its own), or a cluster client we close. */
+export interface RedisHandle {
+  connection: ConnectionOptions;
+  close(): Promise<void>;
+}
+
+function urlOptions(redisUrl: string) {
   const u = new URL(redisUrl);
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),
@@ -46,6 +59,43 @@ export function redisConnection(redisUrl: string): ConnectionOptions {
   };
 }
 
+/** "host:port" → ioredis cluster node. Pure. */
+export function clusterNode(hostPort: string): { host: string; port: number } {
+  const i = hostPort.lastIndexOf(':');
+  return { host: hostPort.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(i + 1)) };
+}
+
+/**
+ * Connects BullMQ to the single Redis of `redisUrl`, or to a Redis Cluster seeded by
+ * `redisCluster` (every queue key carries the prefix's hash tag, so a queue lives on one slot).
+ */
+export function redisConnection(t: RedisTarget): RedisHandle {
+  const base = urlOptions(t.redisUrl);
+  if (t.redisCluster.length === 0) return { connection: base, close: async () => undefined };
+  const { host: _h, port: _p, db: _db, ...redisOptions } = base;
+  const cluster = new Cluster(t.redisCluster.map(clusterNode), { redisOptions, enableReadyCheck: true });
+  cluster.on('error', () => undefined);
+  return {
+    connection: cluster as unknown as ConnectionOptions,
+    close: async () => {
+      await cluster.quit().catch(() => cluster.disconnect());
+    },
+  };
+}
+
+/** A one-off client (not for BullMQ): status probes and checks. */
+export function redisClient(t: RedisTarget, opts: { failFast?: boolean } = {}): Redis | Cluster {
+  const fail = opts.failFast ? { connectTimeout: 5_000, maxRetriesPerRequest: 0, retryStrategy: () => null } : {};
+  const base = urlOptions(t.redisUrl);
+  if (t.redisCluster.length === 0) return new Redis({ ...base, ...fail, lazyConnect: true });
+  const { host: _h, port: _p, db: _db, ...redisOptions } = base;
+  return new Cluster(t.redisCluster.map(clusterNode), {
+    redisOptions: { ...redisOptions, ...fail },
+    lazyConnect: true,
+    ...(opts.failFast ? { clusterRetryStrategy: () => null } : {}),
+  });
+}
+
 export interface Queues {
   sync: Queue<SyncPayload>;
   analyze: Queue<AnalyzePayload>;
@@ -53,9 +103,9 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(redisUrl: string, prefix: string): Queues {
-  const connection = redisConnection(redisUrl);
-  const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+export function createQueues(target: RedisTarget, prefix: string): Queues {
+  const handle = redisConnection(target);
+  const opts = { connection: handle.connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS };
   const sync = new Queue<SyncPayload>('sync', opts);
   const analyze = new Queue<AnalyzePayload>('analyze', opts);
   const report = new Queue<ReportPayload>('report', opts);
@@ -65,6 +115,7 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     report,
     async close() {
       await Promise.all([sync.close(), analyze.close(), report.close()]);
+      await handle.close();
     },
   };
 }

@@ -1,13 +1,12 @@
 // BullMQ workers: each queue's job names mapped to their processors once; an unknown job name fails
 // loudly. Processors are the (payload, deps) functions of src/jobs.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { EdocError, ServiceError } from '../errors.js';
 import { redactUrl } from '../logger.js';
 import { analyzeStoredMessage, markFailed } from '../jobs/analyze.js';
 import { syncMailbox } from '../jobs/sync.js';
 import type { Runtime } from '../runtime.js';
-import { redisConnection, type AnalyzePayload, type QueueName, type SyncPayload } from './queues.js';
+import { redisClient, redisConnection, type AnalyzePayload, type QueueName, type SyncPayload } from './queues.js';
 
 /** A backfill job's days as dates (IMAP compares the date part only). */
 function backfillRange(p: SyncPayload): { since?: Date; before?: Date } {
@@ -26,9 +25,9 @@ export interface WorkerSet {
 }
 
 export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { analyzeConcurrency?: number } = {}): WorkerSet {
-  const connection = redisConnection(rt.config.redisUrl);
+  const redis = redisConnection(rt.config);
   const common = {
-    connection,
+    connection: redis.connection,
     prefix: rt.config.queuePrefix,
     autorun: true,
     lockDuration: rt.config.queueLockMs,
@@ -91,6 +90,7 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
     workers,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      await redis.close();
     },
   };
 }
@@ -98,7 +98,7 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
 /** Fails fast with one clear line when Redis is not reachable. */
 export async function checkRedis(rt: Runtime): Promise<void> {
   // A throwaway client that gives up at once: BullMQ's own connections retry forever by design.
-  const probe = new Redis(rt.config.redisUrl, { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = redisClient(rt.config, { failFast: true });
   probe.on('error', () => undefined);
   try {
     await probe.connect();

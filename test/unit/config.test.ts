@@ -36,6 +36,12 @@ describe('configuration', () => {
     expect(problems.join('\n')).toContain('analyze.concurrency (EDOCWATCH_ANALYZE_CONCURRENCY)');
   });
 
+  it('reads the seeds of a Redis Cluster from REDIS_CLUSTER, and refuses a seed without a port', () => {
+    expect(loadConfig({}).redisCluster).toEqual([]);
+    expect(loadConfig({ REDIS_CLUSTER: '10.0.0.1:7000, redis-b:7001,[::1]:7002' }).redisCluster).toEqual(['10.0.0.1:7000', 'redis-b:7001', '[::1]:7002']);
+    expect(() => loadConfig({ REDIS_CLUSTER: 'redis-a:7000,redis-b' })).toThrow(/redis_cluster.*must be host:port/);
+  });
+
   it('refuses an override file that cannot be read', () => {
     expect(() => loadConfig({ EDOCWATCH_CONFIG: '/nonexistent/edocwatch.yaml' })).toThrow(/cannot read/);
   });
