@@ -139,11 +139,53 @@ function dedupeRefs(found: FoundRef[]): FoundRef[] {
   return [...seen.values()];
 }
 
+const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 } as const;
+/** What is kept of each header line of a message that broke the parser's limits. */
+const DEGRADED_LINE_BYTES = 16 * 1024;
+const DEGRADED_HEAD_BYTES = 256 * 1024;
+
+/**
+ * mailparser refuses a message with more than 1,000 MIME parts or a header block over 1 MiB (its
+ * splitter's limits, error code EMAXLEN). Such a message is recorded, not dropped: it is marked
+ * malformed with the limit it hit, and analyzed from its top-level header lines alone, each cut to
+ * 16 kB, so its parties, date and subject still count.
+ */
+async function parseWithinLimits(raw: Buffer, problems: string[]): Promise<ParsedMail> {
+  try {
+    return await simpleParser(raw, PARSE_OPTIONS);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code !== 'EMAXLEN') throw err;
+    problems.push(/child nodes/i.test(e.message ?? '') ? 'limit:mime_parts' : 'limit:header_bytes');
+    return simpleParser(degradedHeaders(raw), PARSE_OPTIONS);
+  }
+}
+
+/** The top-level header lines, each at most DEGRADED_LINE_BYTES, then an empty body. Pure. */
+export function degradedHeaders(raw: Buffer): Buffer {
+  const head = raw.subarray(0, Math.min(raw.length, 8 * 1024 * 1024));
+  let end = head.indexOf('\r\n\r\n');
+  const lf = head.indexOf('\n\n');
+  if (end < 0 || (lf >= 0 && lf < end)) end = lf;
+  const block = (end < 0 ? head : head.subarray(0, end)).toString('latin1');
+  const out: string[] = [];
+  let size = 0;
+  for (const line of block.split(/\r?\n/)) {
+    const cut = line.length > DEGRADED_LINE_BYTES ? line.slice(0, DEGRADED_LINE_BYTES) : line;
+    // Content-Type would make the parser look for the parts that broke it.
+    if (/^content-(type|transfer-encoding)\s*:/i.test(cut)) continue;
+    if (size + cut.length > DEGRADED_HEAD_BYTES) break;
+    out.push(cut);
+    size += cut.length + 2;
+  }
+  return Buffer.from(`${out.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
 export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<MessageAnalysis> {
   const structure = checkStructure(raw);
   const sha256 = createHash('sha256').update(raw).digest('hex');
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 });
   const problems = [...structure.problems];
+  const parsed = await parseWithinLimits(raw, problems);
 
   const headerDate = parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   const date = messageDate(headerDate, ctx.internalDate, ctx.receivedAt);
