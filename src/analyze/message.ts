@@ -5,6 +5,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
+import { decodeUtf7, declaresUtf7Text, subjectWithUtf7 } from './utf7.js';
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
@@ -189,7 +190,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
 
   const headerDate = parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   const date = messageDate(headerDate, ctx.internalDate, ctx.receivedAt);
-  const subject = (parsed.subject ?? '').normalize('NFC');
+  const rawSubject = parsed.headerLines.find((h) => h.key === 'subject')?.line.replace(/^subject:\s*/i, '') ?? null;
+  const subject = subjectWithUtf7(rawSubject, parsed.subject ?? '').normalize('NFC');
   const from = addrs(parsed.from);
   const to = addrs(parsed.to);
   const cc = addrs(parsed.cc);
@@ -223,7 +225,9 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const smimeSigned = /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
 
   // References: subject, body, then attachment text, each with its role.
-  const body = (parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).normalize('NFC').slice(0, MAX_BODY_CHARS);
+  let text = parsed.text;
+  if (text && declaresUtf7Text(raw.subarray(0, 65_536).toString('latin1'))) text = decodeUtf7(text);
+  const body = (text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).normalize('NFC').slice(0, MAX_BODY_CHARS);
   const found: FoundRef[] = [];
   // `cited` forces the role: what a reply's subject names and what a quoted original carries is
   // the document being answered, not one transmitted again.
