@@ -98,6 +98,12 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--jsonl', 'one JSON string per line in, one array per line out')
     .action(async (o: { jsonl?: boolean }) => setCode(await (await import('./refs.js')).runRefs(io, Boolean(o.jsonl))));
 
+  const rollups = program.command('rollups').description('số liệu tổng hợp / the rollups behind stats');
+  rollups.command('check').description('so với dữ liệu gốc / compare the rollups with the facts').option('--json', 'JSON')
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./rollups.js')).runRollupsCheck(io, Boolean(o.json))));
+  rollups.command('rebuild').description('tính lại / recompute the rollups from the facts')
+    .action(async () => setCode(await (await import('./rollups.js')).runRollupsRebuild(io)));
+
   program.command('status').description('tình trạng / mailboxes, messages by state, queues')
     .option('--json', 'JSON')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./status.js')).runStatus(io, Boolean(o.json))));
