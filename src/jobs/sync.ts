@@ -12,7 +12,7 @@ import { unseal } from '../crypto/secrets.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
 import { addLocation, dedupKey, knownMessageIds, knownUids, markLocationsGone, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
-import { EdocError, NotFoundError } from '../errors.js';
+import { EdocError, NotFoundError, ServiceError } from '../errors.js';
 import {
   chooseFolders,
   connectImap,
@@ -126,6 +126,13 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
   // One sync at a time per mailbox across every process and host: the BullMQ job id already
   // serializes jobs; the advisory lock also covers a `sync` run beside long-running workers.
   const lockClient = await pool.connect();
+  // The lock lives in this session: if Postgres ends it (a restart), the lock is gone with it and
+  // the sync must stop before its next batch rather than go on unprotected.
+  let lockLost: Error | null = null;
+  const onLockError = (err: Error) => {
+    lockLost = err;
+  };
+  lockClient.on('error', onLockError);
   let client: ImapFlow | null = null;
   let runId: number | null = null;
   try {
@@ -142,7 +149,7 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
     const results: FolderResult[] = [];
     for (const f of folders) {
       expunged.length = 0;
-      results.push(await syncFolder(client, mb, f.path, f.specialUse, { ...deps, pacer, expunged, backfill }));
+      results.push(await syncFolder(client, mb, f.path, f.specialUse, { ...deps, pacer, expunged, backfill, lockHeld: () => lockLost === null }));
     }
     await recordSyncOutcome(pool, mailboxId, null);
     const newMessages = results.reduce((s, r) => s + r.stored, 0);
@@ -155,8 +162,10 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
     throw e;
   } finally {
     if (client) await client.logout().catch(() => client?.close());
-    await lockClient.query('SELECT pg_advisory_unlock($1, $2)', [SYNC_LOCK_CLASS, mailboxId]).catch(() => undefined);
-    lockClient.release();
+    if (lockLost === null) await lockClient.query('SELECT pg_advisory_unlock($1, $2)', [SYNC_LOCK_CLASS, mailboxId]).catch(() => undefined);
+    lockClient.off('error', onLockError);
+    // A session that lost its server is not given back to the pool.
+    lockClient.release(lockLost ?? undefined);
   }
 }
 
@@ -165,6 +174,8 @@ interface FolderDeps extends SyncDeps {
   /** Filled by the connection while the folder is opened (QRESYNC VANISHED). */
   expunged: ExpungeNotice[];
   backfill: BackfillRange | undefined;
+  /** False once the session holding the mailbox's advisory lock has died. */
+  lockHeld: () => boolean;
 }
 
 interface StoredRaw {
@@ -243,6 +254,8 @@ async function fetchUids(
   const { pool, queues, config } = deps;
   const batch = config.sync.fetchBatch;
   for (let i = 0; i < uids.length; i += batch) {
+    if (!deps.lockHeld())
+      throw new ServiceError('E_DB_UNREACHABLE', 'mất khóa đồng bộ / lost the mailbox sync lock (the database connection ended); the job will be retried');
     const chunkUids = uids.slice(i, i + batch);
     const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
     const metas = await fetchMetas(
