@@ -119,6 +119,16 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--issuer <code>', 'agency code of the issuing body (default: the Provincial PC)')
     .description('dựng báo cáo HTML / build the report (HTML)')
     .action(async (o: { period: string; out: string; issuer?: string }) => setCode(await (await import('./report.js')).runReportBuild(io, o)));
+  report.command('send').requiredOption('--period <period>', '2026-Q3 or 2026')
+    .option('--agency <code>', "one agency's report (default: the province-wide one)")
+    .option('--to <list>', 'recipients, comma-separated, instead of the configured ones')
+    .option('--force', 'send again to those who already have it (logged as a manual resend)')
+    .option('--json', 'JSON')
+    .description('gửi báo cáo qua thư / email the report (each recipient at most once unless --force)')
+    .action(async (o: { period: string; agency?: string; to?: string; force?: boolean; json?: boolean }) => setCode(await (await import('./report.js')).runReportSend(io, o)));
+  report.command('log').option('--period <period>', 'only this period').option('--json', 'JSON')
+    .description('nhật ký gửi báo cáo / the delivery log')
+    .action(async (o: { period?: string; json?: boolean }) => setCode(await (await import('./report.js')).runReportLog(io, o)));
 
   program.command('demo').description('chạy thử toàn bộ quy trình / the whole pipeline on generated sample mail')
     .option('--count <n>', 'messages to generate', intArg('--count'), 600)

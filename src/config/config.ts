@@ -72,6 +72,14 @@ const schema = z.object({
     max_pdf_pages: positiveInt,
     attachment_timeout_ms: positiveInt,
   }),
+  reports: z.object({
+    // The From of report emails, e.g. "Sở Thông tin và Truyền thông <baocao@stttt.sonminh.gov.vn>".
+    from: z.string().min(3).nullable(),
+    recipients: z.object({
+      province: z.array(z.string().email()),
+      agencies: z.record(z.string().min(1), z.array(z.string().email())),
+    }),
+  }),
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
     z.string().regex(/^\d{4}$/, 'must be a year'),
@@ -115,6 +123,7 @@ export interface Config {
     folders: string[];
   };
   analyze: { concurrency: number; extraProcesses: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number };
+  reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
 }
@@ -253,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPdfPages: c.analyze.max_pdf_pages,
       attachmentTimeoutMs: c.analyze.attachment_timeout_ms,
     },
+    reports: { from: c.reports.from, recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies } },
     freeMailDomains: c.free_mail_domains,
     targets: Object.fromEntries(
       Object.entries(c.targets).map(([y, t]) => [y, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, parseTarget(v)]))]),
