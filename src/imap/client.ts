@@ -12,6 +12,8 @@ export interface ImapSettings {
   security: Security;
   user: string;
   password: string;
+  /** SASL XOAUTH2 with this bearer token instead of the password (OAuth2 mailboxes, src/oauth2/). */
+  accessToken?: string;
   tlsInsecure: boolean;
   connectionTimeoutMs: number;
   greetingTimeoutMs: number;
@@ -53,7 +55,7 @@ export function imapFlowOptions(s: ImapSettings, extra: Partial<ImapFlowOptions>
     port: s.port,
     secure: s.security === 'tls',
     doSTARTTLS: s.security === 'starttls' ? true : s.security === 'none' ? false : undefined,
-    auth: { user: s.user, pass: s.password },
+    auth: s.accessToken !== undefined ? { user: s.user, accessToken: s.accessToken } : { user: s.user, pass: s.password },
     tls: { rejectUnauthorized: !s.tlsInsecure },
     logger: false,
     connectionTimeout: s.connectionTimeoutMs,

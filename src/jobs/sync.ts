@@ -5,12 +5,12 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { unseal } from '../crypto/secrets.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
 import { addLocation, dedupKey, knownMessageIds, knownUids, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { EdocError, NotFoundError } from '../errors.js';
 import { chooseFolders, connectImap, fetchHeaders, fetchSources, imapError, listNewMessages, type ImapSettings } from '../imap/client.js';
+import { mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
 import type { RawStore } from '../store/raw-store.js';
 
@@ -46,13 +46,14 @@ export interface SyncProgress {
   total: number;
 }
 
-export function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer): ImapSettings {
+/** Connection settings of a mailbox; for an OAuth2 mailbox this gets a valid access token (may refresh). */
+export async function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer, pool: Pool): Promise<ImapSettings> {
   return {
     host: mb.host,
     port: mb.port,
     security: mb.security,
     user: mb.username,
-    password: unseal(mb.secret_enc, key),
+    ...(await mailboxCredentials(pool, mb, key)),
     tlsInsecure: mb.tls_insecure,
     connectionTimeoutMs: config.sync.connectionTimeoutMs,
     greetingTimeoutMs: config.sync.greetingTimeoutMs,
@@ -78,7 +79,7 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps): Promise<Sy
       log.info({ mailboxId }, 'sync already running elsewhere for this mailbox; skipped');
       return { mailboxId, folders: [], newMessages: 0 };
     }
-    const settings = imapSettingsOf(mb, config, config.secretKey);
+    const settings = await imapSettingsOf(mb, config, config.secretKey, pool);
     client = await connectImap(settings);
     const folders = chooseFolders(await client.list(), [...config.sync.folders, ...mb.folders]);
     const results: FolderResult[] = [];

@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime.js';
 import { redisConnection, type AnalyzePayload, type QueueName, type SyncPayload } from './queues.js';
 
 /** Sync failures that waiting cannot cure. */
-const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
+const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_IMAP_OAUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
 
 export interface WorkerSet {
   workers: Worker[];
