@@ -23,11 +23,11 @@ export interface ImapSettings {
 /** Names servers really give the sent folder, for servers without SPECIAL-USE. */
 export const SENT_FALLBACK_NAMES = ['Sent', 'Sent Items', 'Sent Messages', 'Thư đã gửi', 'INBOX.Sent', 'INBOX/Sent'];
 
-export function imapError(err: unknown, s: Pick<ImapSettings, 'host' | 'port' | 'user'>): ServiceError {
+export function imapError(err: unknown, s: Pick<ImapSettings, 'host' | 'port' | 'user'> & { accessToken?: string }): ServiceError {
   const e = err as { code?: string; authenticationFailed?: boolean; message?: string; responseText?: string };
   const where = `${s.host}:${s.port}`;
   if (e.authenticationFailed)
-    return new ServiceError('E_IMAP_AUTH', `đăng nhập IMAP bị từ chối / IMAP login refused for ${s.user} at ${where}: wrong user name or password`);
+    return new ServiceError('E_IMAP_AUTH', `đăng nhập IMAP bị từ chối / IMAP login refused for ${s.user} at ${where}: ${s.accessToken !== undefined ? 'the OAuth2 access token was not accepted (XOAUTH2)' : 'wrong user name or password'}`);
   switch (e.code) {
     case 'ECONNREFUSED':
       return new ServiceError('E_IMAP_UNREACHABLE', `không kết nối được / connection refused by ${where}: is the IMAP server running on that port?`);

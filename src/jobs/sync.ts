@@ -10,7 +10,7 @@ import { addLocation, dedupKey, knownMessageIds, knownUids, recordFetchedBatch }
 import { withTransaction, type Pool } from '../db/pool.js';
 import { EdocError, NotFoundError } from '../errors.js';
 import { chooseFolders, connectImap, fetchHeaders, fetchSources, imapError, listNewMessages, type ImapSettings } from '../imap/client.js';
-import { mailboxCredentials } from '../oauth2/access-token.js';
+import { forgetAccessToken, mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
 import type { RawStore } from '../store/raw-store.js';
 
@@ -89,6 +89,8 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps): Promise<Sy
   } catch (err) {
     const e = err instanceof EdocError ? err : imapError(err, { host: mb.host, port: mb.port, user: mb.username });
     await recordSyncOutcome(pool, mailboxId, e.message).catch(() => undefined);
+    // An access token the server refused is not presented again: the next attempt refreshes.
+    if (e.code === 'E_IMAP_AUTH' && mb.auth_kind === 'oauth2') await forgetAccessToken(pool, mailboxId, config.secretKey).catch(() => undefined);
     throw e;
   } finally {
     if (client) await client.logout().catch(() => client?.close());

@@ -68,6 +68,23 @@ export async function accessTokenFor(pool: Pool, mailboxId: number, key: Buffer,
   });
 }
 
+/**
+ * Drops the cached access token of an OAuth2 mailbox after the IMAP server refused it (revoked
+ * early, or issued for something else), so the next connection refreshes instead of presenting it
+ * again until it expires. The refresh token is kept.
+ */
+export async function forgetAccessToken(pool: Pool, mailboxId: number, key: Buffer): Promise<void> {
+  await withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ auth_kind: string; secret_enc: Buffer }>('SELECT auth_kind, secret_enc FROM mailboxes WHERE id = $1 FOR UPDATE', [mailboxId]);
+    const row = rows[0];
+    if (!row || row.auth_kind !== 'oauth2') return;
+    const secret = parseSecret(unseal(row.secret_enc, key));
+    if (secret.accessToken === null) return;
+    const next = { ...secret, accessToken: null, accessTokenExpiresAt: null };
+    await tx.query('UPDATE mailboxes SET secret_enc = $2 WHERE id = $1', [mailboxId, seal(serializeSecret(next), key)]);
+  });
+}
+
 /** The credential an IMAP login needs: the password, or for an OAuth2 mailbox a valid access token. */
 export async function mailboxCredentials(
   pool: Pool,

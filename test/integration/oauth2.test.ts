@@ -100,11 +100,11 @@ describe('OAuth2 (SASL XOAUTH2) mailboxes', () => {
       [['--password-env', 'PW', '--token-url', provider.tokenUrl], { PW: 'pw' }, undefined, /--token-url: .*only with --auth oauth2/],
       [['--auth', 'kerberos', '--password-env', 'PW'], { PW: 'pw' }, undefined, /Allowed choices are password, oauth2/],
     ];
-    for (const [args, more, input, message] of cases) {
-      const r = await add(args, more, input);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(message);
-    }
+    const results = await Promise.all(cases.map(([args, more, input]) => add(args, more, input)));
+    cases.forEach(([args, , , message], i) => {
+      expect(results[i]?.code, args.join(' ')).toBe(2);
+      expect(results[i]?.stderr).toMatch(message);
+    });
     expect(provider.stats.tokenRequests).toBe(0);
     expect(await mailboxRows()).toBe(0);
   });
@@ -226,6 +226,25 @@ describe('OAuth2 (SASL XOAUTH2) mailboxes', () => {
       await w.stop();
       await pool.end();
     }
+  });
+
+  it('drops an access token the server refused, so the next pass refreshes instead of failing until it expires', async () => {
+    const cached = (await stored()).secret;
+    expect(cached.accessTokenExpiresAt).toBeGreaterThan(Date.now() + 600_000);
+    // Revoked early on the provider's side: Dovecot's introspection now says inactive.
+    provider.expireAccessTokens(USER);
+    const refreshes = provider.stats.refreshes;
+    const failed = await spawnCli(['sync', '--mailbox', String(id)], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/IMAP login refused for it-oauth at 127\.0\.0\.1:\d+: the OAuth2 access token was not accepted \(XOAUTH2\)/);
+    expect(provider.stats.refreshes).toBe(refreshes);
+    const after = (await stored()).secret;
+    expect(after.accessToken).toBeNull();
+    expect(after.refreshToken).toBe(cached.refreshToken);
+    const ok = await spawnCli(['sync', '--mailbox', String(id)], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(provider.stats.refreshes).toBe(refreshes + 1);
+    expect(provider.stats.reuse).toBe(0);
   });
 
   it('re-seals the OAuth2 document with a new key (mailbox rotate-key)', async () => {
