@@ -8,7 +8,6 @@ import { hostname } from 'node:os';
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { unseal } from '../crypto/secrets.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
 import { addLocation, dedupKey, knownMessageIds, knownUids, markLocationsGone, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
@@ -27,6 +26,7 @@ import {
   type MessageMeta,
 } from '../imap/client.js';
 import { Pacer } from './pacer.js';
+import { forgetAccessToken, mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
 import type { RawStore } from '../store/raw-store.js';
 
@@ -72,13 +72,14 @@ export interface SyncProgress {
   total: number;
 }
 
-export function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer): ImapSettings {
+/** Connection settings of a mailbox; for an OAuth2 mailbox this gets a valid access token (may refresh). */
+export async function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer, pool: Pool): Promise<ImapSettings> {
   return {
     host: mb.host,
     port: mb.port,
     security: mb.security,
     user: mb.username,
-    password: unseal(mb.secret_enc, key),
+    ...(await mailboxCredentials(pool, mb, key)),
     tlsInsecure: mb.tls_insecure,
     connectionTimeoutMs: config.sync.connectionTimeoutMs,
     greetingTimeoutMs: config.sync.greetingTimeoutMs,
@@ -141,7 +142,7 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
       return { mailboxId, folders: [], newMessages: 0 };
     }
     runId = await startRun(lockClient, mailboxId, backfill ? 'backfill' : 'sync');
-    const settings = imapSettingsOf(mb, config, config.secretKey);
+    const settings = await imapSettingsOf(mb, config, config.secretKey, pool);
     const expunged: ExpungeNotice[] = [];
     client = await connectImap(settings, { onExpunge: (n) => expunged.push(n) });
     const folders = chooseFolders(await client.list(), [...config.sync.folders, ...mb.folders]);
@@ -159,6 +160,8 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
     const e = err instanceof EdocError ? err : imapError(err, { host: mb.host, port: mb.port, user: mb.username });
     await recordSyncOutcome(pool, mailboxId, e.message).catch(() => undefined);
     if (runId !== null) await finishRun(lockClient, runId, mailboxId, null, e.message).catch(() => undefined);
+    // An access token the server refused is not presented again: the next attempt refreshes.
+    if (e.code === 'E_IMAP_AUTH' && mb.auth_kind === 'oauth2') await forgetAccessToken(pool, mailboxId, config.secretKey).catch(() => undefined);
     throw e;
   } finally {
     if (client) await client.logout().catch(() => client?.close());

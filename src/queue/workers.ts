@@ -17,7 +17,7 @@ function backfillRange(p: SyncPayload): { since?: Date; before?: Date } {
 }
 
 /** Sync failures that waiting cannot cure. */
-const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
+const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_IMAP_OAUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
 
 export interface WorkerSet {
   workers: Worker[];
