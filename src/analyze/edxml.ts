@@ -193,7 +193,10 @@ export function parseEdxml(xml: string): EdxmlPackage | { problem: string } {
       problem = 'over_limit:edxml_files';
       break;
     }
-    const body = text(a, 'ContentTransferEncoded');
+    // Taken raw: a base64 body may be tens of megabytes, not worth normalizing as text.
+    const bodyNode = a['ContentTransferEncoded'];
+    const bodyValue = Array.isArray(bodyNode) ? bodyNode[0] : bodyNode;
+    const body = typeof bodyValue === 'string' ? bodyValue : isNode(bodyValue) && typeof bodyValue['#text'] === 'string' ? bodyValue['#text'] : null;
     const content = body ? decodeBase64(body) : null;
     const listed = manifest.get(stripCid(text(a, 'ContentId')) ?? '');
     if (!content) {
