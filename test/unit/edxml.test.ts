@@ -137,6 +137,20 @@ describe('reading an edXML envelope', () => {
     expect(r.envelope.code).toBe('2888/UBND-VX');
   });
 
+  it('reads a prefixed ContentTransferEncoded, and takes the name of a file from the manifest by ContentId', () => {
+    const body = Buffer.from('%PDF-1.4 tệp & <thử>').toString('base64');
+    const xml = `<edXML xmlns="${NS}"><edXML:edXMLEnvelope xmlns:edXML="${NS}"><edXML:edXMLHeader><edXML:MessageHeader>
+<edXML:From><edXML:OrganId>000.00.03.H30</edXML:OrganId></edXML:From>
+<edXML:Code><edXML:CodeNumber>12</edXML:CodeNumber><edXML:CodeNotation>STC-NS</edXML:CodeNotation></edXML:Code>
+</edXML:MessageHeader></edXML:edXMLHeader><edXML:edXMLBody><edXML:edXMLManifest><edXML:Reference><edXML:ContentId>cid:abc</edXML:ContentId>
+<edXML:ContentType>application/pdf</edXML:ContentType><edXML:AttachmentName>12-STC-NS.pdf</edXML:AttachmentName></edXML:Reference></edXML:edXMLManifest></edXML:edXMLBody></edXML:edXMLEnvelope>
+<AttachmentEncoded><Attachment><ContentId>abc</ContentId><edXML:ContentTransferEncoded xmlns:edXML="${NS}">${body}</edXML:ContentTransferEncoded></Attachment></AttachmentEncoded></edXML>`;
+    const r = parseEdxml(xml);
+    if (!('envelope' in r)) throw new Error(r.problem);
+    expect(r.envelope).toMatchObject({ code: '12/STC-NS', from: { code: '000.00.03.H30', name: null }, to: [], type: null, date: null });
+    expect(r.files.map((f) => [f.name, f.contentType, f.content.toString('utf8')])).toEqual([['12-STC-NS.pdf', 'application/pdf', '%PDF-1.4 tệp & <thử>']]);
+  });
+
   it('says what is wrong with XML that is no package, or no XML', () => {
     expect(parseEdxml('<?xml version="1.0"?><root><a>1</a></root>')).toEqual({ problem: 'unreadable:edxml: no edXMLEnvelope/edXMLHeader/MessageHeader' });
     const cut = parseEdxml(pkg.toString('utf8').slice(0, 900));
