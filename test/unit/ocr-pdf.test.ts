@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ATTACHMENT_LIMITS, inspectAttachment, type AttachmentLimits } from '../../src/analyze/attachment.js';
 import { analyzeMessage } from '../../src/analyze/message.js';
@@ -77,6 +78,24 @@ describe('OCR of scanned PDFs', () => {
     const facts = await inspectAttachment(file('pngPdf'), { filename: 'cong-van-png.pdf', declaredType: 'application/pdf' }, limits({}));
     expect(facts.digitization).toBe('scanned');
     expect(facts.ocr?.problems).toEqual([]);
+    expect(facts.ocr?.text).toContain('2888/UBND-VX');
+  });
+});
+
+describe('OCR of a mixed PDF', () => {
+  it('recognizes only the scanned page, not the page with a text layer', async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    pdf.addPage([595.28, 841.89]).drawText('So: 17/STC-NS, bao cao quy III', { x: 72, y: 760, size: 12, font });
+    const scan = await pdf.embedJpg(file('jpeg'));
+    pdf.addPage([595.28, 286]).drawImage(scan, { x: 0, y: 0, width: 595.28, height: 286 });
+    const bytes = Buffer.from(await pdf.save());
+    const before = runs().length;
+    const facts = await inspectAttachment(bytes, { filename: 'hon-hop.pdf', declaredType: 'application/pdf' }, limits({}));
+    expect(facts).toMatchObject({ digitization: 'mixed', pages: 2, textPages: 1 });
+    expect(runs().length - before).toBe(1);
+    expect(facts.ocr?.pages).toBe(1);
+    expect(facts.text).toContain('17/STC-NS');
     expect(facts.ocr?.text).toContain('2888/UBND-VX');
   });
 });
