@@ -11,6 +11,7 @@ import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
 import { messageDate } from '../domain/period.js';
 import { splitRefs } from '../domain/refs.js';
+import { edxmlDocRef, edxmlDocumentEvidence, edxmlParties } from './edxml.js';
 import type {
   AttachmentFacts,
   DirectoryIndex,
@@ -32,7 +33,8 @@ export interface AnalyzeContext {
   limits?: AttachmentLimits;
 }
 
-export type RefSource = 'subject' | 'body' | `attachment:${number}`;
+/** `attachment:N:ocr`: found in the OCR text of attachment N; `attachment:N:edxml`: stated by its edXML envelope. */
+export type RefSource = 'subject' | 'body' | `attachment:${number}` | `attachment:${number}:ocr` | `attachment:${number}:edxml`;
 export interface FoundRef extends DocRef {
   role: 'transmitted' | 'cited';
   source: RefSource;
@@ -40,6 +42,8 @@ export interface FoundRef extends DocRef {
 
 export interface AnalyzedAttachment extends AttachmentFacts {
   signatures: Array<{ kind: string; status: 'valid' | 'invalid' | 'unverified'; reason: string }>;
+  /** Index of the attachment that carries this one (a file of an edXML package); absent for the mail's own. */
+  container?: number;
 }
 
 export interface PlannedExchange {
@@ -219,7 +223,13 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     const signatures: AnalyzedAttachment['signatures'] = [];
     if (facts.kind === 'signature')
       signatures.push({ kind: 'pkcs7', status: 'unverified', reason: 'no trust anchor configured; signature not yet verified' });
-    attachments.push({ ...facts, signatures });
+    // The files an edXML package carries follow it in the list, as attachments of their own.
+    const { parts, ...own } = facts;
+    const at = attachments.push({ ...own, signatures }) - 1;
+    for (const part of parts ?? []) {
+      inline.push(false);
+      attachments.push({ ...part, signatures: [], container: at });
+    }
   }
   const contentType = headerText(parsed, 'content-type') ?? '';
   const smimeSigned = /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
@@ -243,10 +253,24 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   take(quoted, 'body', true);
   attachments.forEach((a, i) => {
     if (a.text) take(a.text.normalize('NFC'), `attachment:${i}`);
+    if (a.ocr?.text) take(a.ocr.text, `attachment:${i}:ocr`);
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
     if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
   });
-  const refs = dedupeRefs(found);
+  // edXML is ground truth: the document its envelope states is transmitted, with its kind and date.
+  const envelopes = attachments.flatMap((a, i) => (a.edxml ? [{ env: a.edxml, i }] : []));
+  const stated = envelopes.flatMap(({ env, i }) => {
+    const r = edxmlDocRef(env);
+    return r ? [{ ...r, role: 'transmitted' as const, source: `attachment:${i}:edxml` as const }] : [];
+  });
+  const refs = dedupeRefs([...stated, ...found]);
+  const edxml = envelopes[0]?.env ?? null;
+  const edxmlSides = edxml ? edxmlParties(edxml, ctx.directory, date, parties.find((p) => p.roles.includes('from')) ?? null, []) : null;
+  if (edxmlSides?.sender) {
+    // The envelope's From OrganId outranks the From address.
+    const k = parties.findIndex((p) => p.roles.includes('from'));
+    if (k >= 0) parties[k] = edxmlSides.sender;
+  }
 
   const headersLc: Record<string, string | undefined> = {};
   for (const k of parsed.headers.keys()) headersLc[k.toLowerCase()] = headerText(parsed, k);
@@ -288,9 +312,12 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
         else receivers.push(asAgency);
       }
     }
+    // The envelope's To OrganIds name the receivers (src/analyze/edxml.ts).
+    const fromEnvelope = edxml ? edxmlParties(edxml, ctx.directory, date, fromParty, receivers) : null;
+    if (fromEnvelope?.receivers) receivers.splice(0, receivers.length, ...fromEnvelope.receivers);
     const transmitted = refs.filter((r) => r.role === 'transmitted');
     const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
-    const text = [body, ...attachments.map((a) => a.text)].join('\n');
+    const text = [body, ...attachments.map((a) => (a.ocr?.text ? `${a.text}\n${a.ocr.text}` : a.text))].join('\n');
     const attachmentFacts = attachments.filter((_, i) => !inline[i]).map((a) => ({
       filename: a.filename,
       kind: a.kind,
@@ -308,6 +335,9 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
           labels.signed = true;
           evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: 'Thư được ký số S/MIME (multipart/signed)' });
         }
+        if (fromEnvelope) evidence.push(fromEnvelope.evidence);
+        const statedBy = envelopes.find(({ env }) => doc !== null && edxmlDocRef(env)?.ref === doc);
+        if (statedBy) evidence.push(edxmlDocumentEvidence(statedBy.env));
         exchanges.push({ key: hashKey(messageKey, doc ?? '', partyKey(receiver)), documentRef: doc, sender: fromParty, receiver, labels, evidence });
       }
     }
