@@ -10,12 +10,15 @@ import mammoth from 'mammoth';
 import { PDFDict, PDFDocument, PDFName, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, Digitization } from '../domain/types.js';
 import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
+import { containerFormat, inspectContainer, type ArchiveLimits, type ContainerScope } from './container.js';
 
 export interface AttachmentLimits {
   maxBytes: number;
   maxPages: number;
   maxTextChars: number;
   timeoutMs: number;
+  /** Looking inside archives, forwarded mail and TNEF (container.ts); DEFAULT_ARCHIVE_LIMITS when absent. */
+  archive?: ArchiveLimits;
 }
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
@@ -306,31 +309,42 @@ let cachedTextChars = 0;
 function cacheKey(sha256: string, meta: { filename: string | null; declaredType: string | null }, limits: AttachmentLimits): string {
   // The name and declared type take part: they refine the sniffed type of OLE and text files.
   const l = limits;
-  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}`;
+  const a = l.archive ? `${l.archive.maxDepth}|${l.archive.maxEntries}|${l.archive.maxTotalBytes}|${l.archive.maxRatio}` : '';
+  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}|${a}`;
+}
+
+/** Text held by facts, a container's contents included (what the cache bound counts). */
+function textChars(facts: AttachmentFacts): number {
+  return facts.text.length + (facts.children ?? []).reduce((n, c) => n + textChars(c), 0);
 }
 
 function remember(key: string, facts: AttachmentFacts): void {
   const old = factsCache.get(key);
-  if (old) cachedTextChars -= old.text.length;
+  if (old) cachedTextChars -= textChars(old);
   factsCache.set(key, facts);
-  cachedTextChars += facts.text.length;
+  cachedTextChars += textChars(facts);
   for (const [k, v] of factsCache) {
     if (factsCache.size <= CACHE_MAX_ENTRIES && cachedTextChars <= CACHE_MAX_TEXT_CHARS) break;
     factsCache.delete(k);
-    cachedTextChars -= v.text.length;
+    cachedTextChars -= textChars(v);
   }
 }
 
-/** What an attachment is. Never throws; a limit hit or a read error is reported in `problem`. */
+/**
+ * What an attachment is. Never throws; a limit hit or a read error is reported in `problem`.
+ * `scope` is given for an entry of a container (container.ts): the depth and the budget left.
+ */
 export async function inspectAttachment(
   content: Buffer,
   meta: { filename: string | null; declaredType: string | null },
   limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+  scope?: ContainerScope,
 ): Promise<AttachmentFacts> {
   const sha256 = createHash('sha256').update(content).digest('hex');
   const key = cacheKey(sha256, meta, limits);
   const hit = factsCache.get(key);
-  if (hit) {
+  // A container's facts depend on the budget it was opened with: only a mail's own attachment reuses them.
+  if (hit && !(scope && hit.children)) {
     factsCache.delete(key); // re-inserted last: least recently used goes first
     factsCache.set(key, hit);
     return { ...hit, filename: meta.filename, declaredType: meta.declaredType };
@@ -353,7 +367,7 @@ export async function inspectAttachment(
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), limits.timeoutMs);
   });
-  const work = analyze(content, meta, facts, limits, run).then(
+  const work = analyze(content, meta, facts, limits, run, scope).then(
     () => 'done' as const,
     (err: unknown) => {
       if (err instanceof DeadlineExceeded) return 'timeout' as const;
@@ -366,10 +380,10 @@ export async function inspectAttachment(
   if (outcome === 'timeout') {
     run.abandoned = true;
     // A copy: the abandoned analysis may still write into `facts` before it notices.
-    return { ...facts, problem: 'timeout' };
+    return { ...facts, ...(facts.children ? { children: [...facts.children] } : {}), problem: 'timeout' };
   }
   // A timeout depends on the machine's load, so only complete answers are remembered.
-  remember(key, { ...facts });
+  if (!(scope && facts.children)) remember(key, { ...facts });
   return facts;
 }
 
@@ -384,6 +398,7 @@ async function analyze(
   facts: AttachmentFacts,
   limits: AttachmentLimits,
   run: Run,
+  scope?: ContainerScope,
 ): Promise<void> {
   const sniffed = await sniffType(content, meta);
   facts.sniffedType = sniffed.mime;
@@ -404,4 +419,11 @@ async function analyze(
   if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
   else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
   else if (sniffed.kind === 'text') inspectText(content, facts, limits);
+  else if (containerFormat(sniffed.mime)) {
+    await inspectContainer<AttachmentLimits>(content, facts, limits, {
+      scope,
+      remainingMs: () => (run.abandoned ? 0 : run.deadline - Date.now()),
+      inspect: inspectAttachment,
+    });
+  }
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
+import { containedEntries } from './container.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
@@ -31,7 +32,8 @@ export interface AnalyzeContext {
   limits?: AttachmentLimits;
 }
 
-export type RefSource = 'subject' | 'body' | `attachment:${number}`;
+/** `attachment:0/ho-so/cong-van.docx`: found in an entry inside attachment 0 (an archive, a forwarded mail). */
+export type RefSource = 'subject' | 'body' | `attachment:${number}` | `attachment:${number}/${string}`;
 export interface FoundRef extends DocRef {
   role: 'transmitted' | 'cited';
   source: RefSource;
@@ -199,6 +201,12 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     if (a.text) take(a.text.normalize('NFC'), `attachment:${i}`);
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
     if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
+    // What an archive, a forwarded mail or a winmail.dat holds is transmitted like an attachment.
+    for (const { facts: c, path } of containedEntries(a)) {
+      const source: RefSource = `attachment:${i}/${path.slice(path.indexOf('/') + 1)}`;
+      if (c.text) take(c.text.normalize('NFC'), source);
+      if (c.filename) take(c.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), source);
+    }
   });
   const refs = dedupeRefs(found);
 
@@ -244,13 +252,22 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     }
     const transmitted = refs.filter((r) => r.role === 'transmitted');
     const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
-    const text = [body, ...attachments.map((a) => a.text)].join('\n');
-    const attachmentFacts = attachments.filter((_, i) => !inline[i]).map((a) => ({
-      filename: a.filename,
-      kind: a.kind,
-      digitization: a.digitization,
-      signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
-    }));
+    const text = [body, ...attachments.flatMap((a) => [a.text, ...containedEntries(a).map((c) => c.facts.text)])].join('\n');
+    const attachmentFacts = attachments.filter((_, i) => !inline[i]).flatMap((a) => [
+      {
+        filename: a.filename,
+        kind: a.kind,
+        digitization: a.digitization,
+        signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
+      },
+      // A ZIP holding a scan is a scan: the documents inside containers count like attachments.
+      ...containedEntries(a).map(({ facts: c, path }) => ({
+        filename: path,
+        kind: c.kind,
+        digitization: c.digitization,
+        signed: c.kind === 'signature' || smimeSigned,
+      })),
+    ]);
     // The text-wide label searches run once per message; only the flow differs per receiver.
     const base = receivers[0]
       ? labelExchange({ subject, text, attachments: attachmentFacts, sender: fromParty, receiver: receivers[0], hasDocument: docs[0] !== null, machineGenerated: false })
