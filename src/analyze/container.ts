@@ -211,9 +211,10 @@ export async function inspectContainer<L extends WalkLimits>(content: Buffer, fa
     let refused: string | null = null;
     if (entry.encrypted) refused = 'encrypted';
     else if (entry.unreadable) refused = entry.unreadable;
-    else if (declared !== null && declared > limits.maxBytes) refused = 'over_limit:size';
+    // The ratio first: a bomb is better called a bomb than merely too large.
     else if (declared !== null && entry.compressedSize !== null && declared > RATIO_GRACE_BYTES && declared > entry.compressedSize * archive.maxRatio)
       refused = 'over_limit:ratio';
+    else if (declared !== null && declared > limits.maxBytes) refused = 'over_limit:size';
     else if (declared !== null && plannedBytes + declared > scope.budget.bytes) refused = 'over_limit:total';
     if (!refused && declared !== null) plannedBytes += declared;
     plans.push({ entry, refused, cap: Math.min(limits.maxBytes, scope.budget.bytes) });
@@ -250,18 +251,21 @@ export async function inspectContainer<L extends WalkLimits>(content: Buffer, fa
       ['total', scope.budget.bytes],
       ['ratio', ratioCap],
     ];
-    const [limitName, cap] = caps.reduce((a, b) => (b[1] < a[1] ? b : a));
-    if (entry.declaredSize !== null && entry.declaredSize > cap) {
+    const [limitName, limitCap] = caps.reduce((a, b) => (b[1] < a[1] ? b : a));
+    if (entry.declaredSize !== null && entry.declaredSize > limitCap) {
       const problem = `over_limit:${limitName}`;
       children.push(unreadEntry(entry, problem));
       setProblem(problem);
       continue;
     }
+    // Never more than the entry said it holds, either.
+    const [capName, cap]: [CapLimit, number] = entry.declaredSize !== null && entry.declaredSize < limitCap ? ['declared_size', entry.declaredSize] : [limitName, limitCap];
     let bytes: Buffer;
     try {
       bytes = await reader.read(entry, cap);
+      if (entry.declaredSize !== null && bytes.length !== entry.declaredSize) throw new Error(`${bytes.length} bytes where ${entry.declaredSize} were declared`);
     } catch (err) {
-      const problem = err instanceof CapExceeded ? `over_limit:${err.limit ?? limitName}` : `unreadable:${format}: ${errorText(err)}`;
+      const problem = err instanceof CapExceeded ? `over_limit:${err.limit ?? capName}` : `unreadable:${format}: ${errorText(err)}`;
       children.push(unreadEntry(entry, problem));
       if (propagates(problem)) setProblem(problem);
       continue;

@@ -24,6 +24,13 @@ export async function runInspect(io: Out, file: string, o: { agency?: string; di
     internalDate: null,
     receivedAt: new Date(),
     freeMailDomains: config.freeMailDomains,
+    limits: {
+      maxBytes: config.analyze.maxAttachmentBytes,
+      maxPages: config.analyze.maxPdfPages,
+      maxTextChars: 200_000,
+      timeoutMs: config.analyze.attachmentTimeoutMs,
+      archive: config.analyze.archive,
+    },
   });
   const { exchanges, ...rest } = a;
   io.out(JSON.stringify({ ...rest, exchanges: exchanges.map((e) => ({ document: e.documentRef, sender: e.sender.address, receiver: e.receiver.address, labels: e.labels })) }, null, 2));

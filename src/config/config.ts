@@ -71,6 +71,10 @@ const schema = z.object({
     max_attachment_bytes: positiveInt,
     max_pdf_pages: positiveInt,
     attachment_timeout_ms: positiveInt,
+    archive_max_depth: positiveInt.max(32),
+    archive_max_entries: positiveInt,
+    archive_max_total_bytes: positiveInt,
+    archive_max_ratio: positiveInt,
   }),
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
@@ -114,7 +118,15 @@ export interface Config {
     socketTimeoutMs: number;
     folders: string[];
   };
-  analyze: { concurrency: number; extraProcesses: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number };
+  analyze: {
+    concurrency: number;
+    extraProcesses: number;
+    maxAttachmentBytes: number;
+    maxPdfPages: number;
+    attachmentTimeoutMs: number;
+    /** Limits on looking inside containers (src/analyze/container.ts). */
+    archive: { maxDepth: number; maxEntries: number; maxTotalBytes: number; maxRatio: number };
+  };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
 }
@@ -252,6 +264,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttachmentBytes: c.analyze.max_attachment_bytes,
       maxPdfPages: c.analyze.max_pdf_pages,
       attachmentTimeoutMs: c.analyze.attachment_timeout_ms,
+      archive: {
+        maxDepth: c.analyze.archive_max_depth,
+        maxEntries: c.analyze.archive_max_entries,
+        maxTotalBytes: c.analyze.archive_max_total_bytes,
+        maxRatio: c.analyze.archive_max_ratio,
+      },
     },
     freeMailDomains: c.free_mail_domains,
     targets: Object.fromEntries(

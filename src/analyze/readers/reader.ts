@@ -27,8 +27,11 @@ export interface Listing<E extends ListedEntry> {
   problem: string | null;
 }
 
-/** Which limit stopped a read. */
-export type CapLimit = 'size' | 'ratio' | 'total';
+/**
+ * Which limit stopped a read: the attachment size, the total budget, the ratio, or the entry's own
+ * declared size (an entry that expands past what its header says is how lying zip bombs work).
+ */
+export type CapLimit = 'size' | 'ratio' | 'total' | 'declared_size';
 
 /** Thrown by a reader when an entry produced more bytes than the cap it was given. */
 export class CapExceeded extends Error {

@@ -111,12 +111,12 @@ export function gzipReader(content: Buffer, filename: string | null = null): Con
   return {
     format: 'gzip',
     list() {
-      // ISIZE, the last four bytes, is the size modulo 2^32 of the last member only: a hint.
-      const isize = content.length >= 18 ? content.readUInt32LE(content.length - 4) : null;
+      // The trailer's ISIZE is the size modulo 2^32 of the last member only: no declared size.
+      // The output cap (attachment size, total budget, ratio) is what bounds the inflation.
       const fromName = filename ? filename.replace(/\.tgz$/i, '.tar').replace(/\.gz$/i, '') : null;
       const path = gzipOriginalName(content) ?? (fromName || 'data');
       return Promise.resolve({
-        entries: [{ path, declaredType: null, declaredSize: isize, compressedSize: content.length, encrypted: false, unreadable: null }],
+        entries: [{ path, declaredType: null, declaredSize: null, compressedSize: content.length, encrypted: false, unreadable: null }],
         total: 1,
         text: '',
         problem: null,

@@ -1,7 +1,8 @@
 // ZIP entries with yauzl: the central directory is read first (sizes, flags, names), then each
 // entry is inflated as a stream through a byte counter. ZIP64 is yauzl's; names are decoded by
-// entry-names.ts (UTF-8 flag, Info-ZIP Unicode Path, else CP437 or Windows' CP1258). yauzl's
-// `validateEntrySizes` also fails an entry whose data runs past its declared size.
+// entry-names.ts (UTF-8 flag, Info-ZIP Unicode Path, else CP437 or Windows' CP1258). The walker
+// caps each read at the entry's declared size too, and checks the size after (what yauzl's
+// `validateEntrySizes` would do, but reported as the limit it is: `over_limit:declared_size`).
 
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
@@ -21,7 +22,7 @@ export function zipReader(content: Buffer): ContainerReader<ZipEntry> {
   return {
     format: 'zip',
     async list(maxListed) {
-      zip = await yauzl.fromBufferPromise(content, { decodeStrings: false, validateEntrySizes: true, strictFileNames: false });
+      zip = await yauzl.fromBufferPromise(content, { decodeStrings: false, validateEntrySizes: false, strictFileNames: false });
       const entries: ZipEntry[] = [];
       let folders = 0;
       for await (const e of zip.eachEntry()) {
