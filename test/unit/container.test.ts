@@ -3,7 +3,8 @@
 // tar and gzip made with tar-stream and zlib, RAR and 7z files from libarchive's test suite
 // (test/fixtures/archives/SOURCES.md), and the real winmail.dat files of the MIME corpus.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { simpleParser } from 'mailparser';
@@ -12,6 +13,7 @@ import { DEFAULT_ATTACHMENT_LIMITS, inspectAttachment, type AttachmentLimits } f
 import { containedDigitization, containedEntries, DEFAULT_ARCHIVE_LIMITS } from '../../src/analyze/container.js';
 import { renderDocx, renderJpegScan, renderScannedPdf, renderTextPdf, type DocSpec } from '../../src/demo/documents.js';
 import type { AttachmentFacts } from '../../src/domain/types.js';
+import { loadConfig } from '../../src/config/config.js';
 import { gzip, makeTar, makeZip, nestZip, zipBomb } from '../helpers/archives.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/archives');
@@ -443,5 +445,21 @@ describe('summaries', () => {
     [[{ ...leaf('message', 'born_digital'), children: [] }, leaf('image', 'scanned')], 'mixed'],
   ] as Array<[AttachmentFacts[], string]>)('digitization of %j is %s', (children, expected) => {
     expect(containedDigitization(children)).toBe(expected);
+  });
+});
+
+describe('configuration of the limits', () => {
+  it('defaults (config/default.yaml) to the same limits as the code', () => {
+    expect(loadConfig({}).analyze.archive).toEqual(DEFAULT_ARCHIVE_LIMITS);
+  });
+
+  it('takes analyze.archive_* from an override file, and refuses nonsense naming the key', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edocwatch-archive-'));
+    const good = path.join(dir, 'good.yaml');
+    writeFileSync(good, 'analyze:\n  archive_max_depth: 2\n  archive_max_entries: 50\n  archive_max_total_bytes: 1048576\n  archive_max_ratio: 20\n');
+    expect(loadConfig({ EDOCWATCH_CONFIG: good }).analyze.archive).toEqual({ maxDepth: 2, maxEntries: 50, maxTotalBytes: 1048576, maxRatio: 20 });
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'analyze:\n  archive_max_depth: 0\n  archive_max_ratio: lots\n');
+    expect(() => loadConfig({ EDOCWATCH_CONFIG: bad })).toThrow(/analyze\.archive_max_depth[\s\S]*analyze\.archive_max_ratio/);
   });
 });
