@@ -44,6 +44,7 @@ export const RATIO_GRACE_BYTES = 1024 * 1024;
 /** The part of AttachmentLimits the walker reads (a type only: no import cycle with attachment.ts). */
 export interface WalkLimits {
   maxBytes: number;
+  maxTextChars: number;
   timeoutMs: number;
   archive?: ArchiveLimits;
 }
@@ -194,7 +195,7 @@ export async function inspectContainer<L extends WalkLimits>(content: Buffer, fa
     return setProblem(`unreadable:${format}: ${errorText(err)}`);
   }
   facts.container.entries = listing.total;
-  if (listing.text) facts.text = listing.text.normalize('NFC').slice(0, 200_000);
+  if (listing.text) facts.text = listing.text.normalize('NFC').slice(0, limits.maxTextChars);
   if (listing.problem) setProblem(listing.problem);
 
   // Plan from the declared sizes: what is refused is never unpacked.

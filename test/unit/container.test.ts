@@ -118,6 +118,32 @@ describe('a nested ZIP', () => {
     expect(facts.problem).toBeNull();
   });
 
+  it('reports an entry whose compressed data is damaged as unreadable, and reads the others', async () => {
+    const text = Buffer.from('Công văn số 125/STC-NS về dự toán ngân sách. '.repeat(400));
+    const zip = await makeZip([
+      { name: 'hong.txt', data: text },
+      { name: 'tot.pdf', data: get('pdf') },
+    ]);
+    const damaged = Buffer.from(zip);
+    // The first entry's data starts after its 30-byte local header and name; garble its middle.
+    const start = 30 + damaged.readUInt16LE(26) + damaged.readUInt16LE(28);
+    damaged.fill(0xff, start + 20, start + 60);
+    const facts = await inspectAttachment(damaged, asZip());
+    expect(child(facts, 0).problem).toMatch(/^unreadable:zip: /);
+    expect(child(facts, 1)).toMatchObject({ kind: 'pdf', problem: null });
+  });
+
+  it('never throws on a ZIP cut anywhere', async () => {
+    const zip = await makeZip([
+      { name: 'a/inner.zip', data: await makeZip([{ name: 'x.pdf', data: get('pdf') }]) },
+      { name: 'b.txt', data: Buffer.from('b'.repeat(5000)) },
+    ]);
+    for (const cut of [4, 30, 100, 1000, Math.floor(zip.length / 2), zip.length - 23, zip.length - 1]) {
+      const facts = await inspectAttachment(zip.subarray(0, cut), asZip(`cut-${cut}.zip`));
+      expect(facts.problem === null || /^(unreadable|over_limit)/.test(facts.problem)).toBe(true);
+    }
+  });
+
   it('reports a damaged ZIP as unreadable, without throwing', async () => {
     const zip = await makeZip([{ name: 'a.pdf', data: get('pdf') }]);
     const facts = await inspectAttachment(zip.subarray(0, zip.length - 30), asZip());
@@ -304,6 +330,27 @@ describe('limits: depth, entries, total bytes, ratio', () => {
     expect(all.filter((e) => e.facts.problem === 'over_limit:entries').length).toBeGreaterThan(0);
     expect(all.some((e) => e.facts.filename === '0.dll')).toBe(false);
     expect(all.reduce((n, e) => n + (e.facts.container?.unpackedBytes ?? 0), 0)).toBeLessThan(DEFAULT_ARCHIVE_LIMITS.maxTotalBytes);
+  });
+});
+
+describe('time and the facts cache', () => {
+  it('answers "timeout" with what it had when the attachment time runs out inside a container', async () => {
+    const zip = await makeZip(Array.from({ length: 6 }, (_, i) => ({ name: `scan-${i}.pdf`, data: get('scanPdf') })));
+    const facts = await inspectAttachment(zip, asZip('nhieu-ban-quet.zip'), withArchive({ maxEntries: 999 }, { timeoutMs: 1 }));
+    expect(facts.problem).toBe('timeout');
+    expect(facts.kind).toBe('archive');
+  });
+
+  it("reuses a container's facts only for a mail's own attachment, never inside another container", async () => {
+    const limits = withArchive({ maxEntries: 3 });
+    const inner = await makeZip(['x', 'y', 'z'].map((n) => ({ name: `${n}.txt`, data: Buffer.from(n) })));
+    const alone = await inspectAttachment(inner, asZip('inner.zip'), limits);
+    expect(alone.children).toHaveLength(3);
+    expect(await inspectAttachment(inner, asZip('inner-again.zip'), limits)).toEqual({ ...alone, filename: 'inner-again.zip' });
+    // Inside another ZIP the same bytes get what is left of the budget: 1 entry.
+    const outer = await inspectAttachment(await makeZip([{ name: 'a.txt', data: Buffer.from('a') }, { name: 'inner.zip', data: inner }]), asZip('outer.zip'), limits);
+    expect(child(outer, 1).children).toHaveLength(1);
+    expect(child(outer, 1).problem).toBe('over_limit:entries');
   });
 });
 
