@@ -293,6 +293,8 @@ export interface ContainedFacts {
   facts: AttachmentFacts;
   /** Path from the mail's attachment down: `ho-so.zip/van-ban/cong-van.pdf`. */
   path: string;
+  /** The same without the attachment's name: `van-ban/cong-van.pdf`. */
+  inner: string;
 }
 
 /** Every entry inside an attachment, depth first, with its full path; the attachment itself excluded. */
@@ -300,11 +302,11 @@ export function containedEntries(attachment: AttachmentFacts): ContainedFacts[] 
   const out: ContainedFacts[] = [];
   const walk = (node: AttachmentFacts, prefix: string) => {
     for (const child of node.children ?? []) {
-      const path = `${prefix}/${child.path ?? child.filename ?? ''}`;
-      out.push({ facts: child, path });
-      walk(child, path);
+      const inner = `${prefix}${child.path ?? child.filename ?? ''}`;
+      out.push({ facts: child, path: `${attachment.filename ?? '(không tên)'}/${inner}`, inner });
+      walk(child, `${inner}/`);
     }
   };
-  walk(attachment, attachment.filename ?? '(không tên)');
+  walk(attachment, '');
   return out;
 }

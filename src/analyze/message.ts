@@ -202,8 +202,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
     if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
     // What an archive, a forwarded mail or a winmail.dat holds is transmitted like an attachment.
-    for (const { facts: c, path } of containedEntries(a)) {
-      const source: RefSource = `attachment:${i}/${path.slice(path.indexOf('/') + 1)}`;
+    for (const { facts: c, inner } of containedEntries(a)) {
+      const source: RefSource = `attachment:${i}/${inner}`;
       if (c.text) take(c.text.normalize('NFC'), source);
       if (c.filename) take(c.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), source);
     }
