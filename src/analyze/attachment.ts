@@ -13,6 +13,7 @@ import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
 import { inspectImage } from './image.js';
 import { ocrAttachment, type OcrOptions } from './ocr.js';
 import { looksLikeEdxml, parseEdxml, type EdxmlFile } from './edxml.js';
+import { containerFormat, inspectContainer, type ArchiveLimits, type ContainerScope } from './container.js';
 
 export interface AttachmentLimits {
   maxBytes: number;
@@ -21,6 +22,8 @@ export interface AttachmentLimits {
   timeoutMs: number;
   /** Optional OCR of scans (analyze.ocr); off when absent. */
   ocr?: OcrOptions;
+  /** Looking inside archives, forwarded mail and TNEF (container.ts); DEFAULT_ARCHIVE_LIMITS when absent. */
+  archive?: ArchiveLimits;
 }
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
@@ -312,12 +315,18 @@ function cacheKey(sha256: string, meta: { filename: string | null; declaredType:
   // The name and declared type take part: they refine the sniffed type of OLE and text files.
   const l = limits;
   const ocr = l.ocr?.enabled ? `|ocr:${l.ocr.command}:${l.ocr.languages}:${l.ocr.maxPages}:${l.ocr.maxPixels}` : '';
-  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}${ocr}`;
+  const a = l.archive ? `${l.archive.maxDepth}|${l.archive.maxEntries}|${l.archive.maxTotalBytes}|${l.archive.maxRatio}` : '';
+  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}|${a}${ocr}`;
 }
 
-/** Characters a cached entry holds: its text, its OCR text and those of the files it carries. */
+/** Characters a cached entry holds: its text, its OCR text, those of the files it carries and of a container's contents. */
 function textChars(f: AttachmentFacts): number {
-  return f.text.length + (f.ocr?.text.length ?? 0) + (f.parts ?? []).reduce((n, p) => n + textChars(p), 0);
+  return (
+    f.text.length +
+    (f.ocr?.text.length ?? 0) +
+    (f.parts ?? []).reduce((n, p) => n + textChars(p), 0) +
+    (f.children ?? []).reduce((n, c) => n + textChars(c), 0)
+  );
 }
 
 function remember(key: string, facts: AttachmentFacts): void {
@@ -335,21 +344,26 @@ function remember(key: string, facts: AttachmentFacts): void {
 /** OCR that could not run (no tesseract, a timeout) may do better later: such facts are not cached. */
 function transient(f: AttachmentFacts): boolean {
   const bad = (p: string): boolean => p.startsWith('unavailable:') || p.startsWith('timeout');
-  return (f.ocr?.problems.some(bad) ?? false) || (f.parts ?? []).some(transient);
+  return (f.ocr?.problems.some(bad) ?? false) || (f.parts ?? []).some(transient) || (f.children ?? []).some(transient);
 }
 
-/** What an attachment is. Never throws; a limit hit or a read error is reported in `problem`. */
+/**
+ * What an attachment is. Never throws; a limit hit or a read error is reported in `problem`.
+ * `scope` is given for an entry of a container (container.ts): the depth and the budget left.
+ */
 export async function inspectAttachment(
   content: Buffer,
   meta: { filename: string | null; declaredType: string | null },
   limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+  scope?: ContainerScope,
   /** 1 for a file carried inside another (an edXML package's): its own packages are not opened. */
   nested = 0,
 ): Promise<AttachmentFacts> {
   const sha256 = createHash('sha256').update(content).digest('hex');
   const key = `${cacheKey(sha256, meta, limits)}${nested ? '|nested' : ''}`;
   const hit = factsCache.get(key);
-  if (hit) {
+  // A container's facts depend on the budget it was opened with: only a mail's own attachment reuses them.
+  if (hit && !(scope && hit.children)) {
     factsCache.delete(key); // re-inserted last: least recently used goes first
     factsCache.set(key, hit);
     return { ...hit, filename: meta.filename, declaredType: meta.declaredType };
@@ -373,7 +387,7 @@ export async function inspectAttachment(
     timer = setTimeout(() => resolve('timeout'), limits.timeoutMs);
   });
   const carried: EdxmlFile[] = [];
-  const work = analyze(content, meta, facts, limits, run, nested, carried).then(
+  const work = analyze(content, meta, facts, limits, run, scope, nested, carried).then(
     () => 'done' as const,
     (err: unknown) => {
       if (err instanceof DeadlineExceeded) return 'timeout' as const;
@@ -386,17 +400,17 @@ export async function inspectAttachment(
   if (outcome === 'timeout') {
     run.abandoned = true;
     // A copy: the abandoned analysis may still write into `facts` before it notices.
-    return { ...facts, problem: 'timeout' };
+    return { ...facts, ...(facts.children ? { children: [...facts.children] } : {}), problem: 'timeout' };
   }
   // The files an edXML package carries, inspected like attachments (src/analyze/edxml.ts).
   if (carried.length > 0) {
     facts.parts = [];
-    for (const f of carried) facts.parts.push(await inspectAttachment(f.content, { filename: f.name, declaredType: f.contentType }, limits, nested + 1));
+    for (const f of carried) facts.parts.push(await inspectAttachment(f.content, { filename: f.name, declaredType: f.contentType }, limits, undefined, nested + 1));
   }
   // Optional OCR of scans (src/analyze/ocr.ts): after the file is read, each page under its own time limit.
   if (limits.ocr?.enabled) await ocrAttachment(content, facts, limits.ocr, limits.maxTextChars, { loadPdfJs });
   // A timeout depends on the machine's load, so only complete answers are remembered.
-  if (!transient(facts)) remember(key, { ...facts });
+  if (!transient(facts) && !(scope && facts.children)) remember(key, { ...facts });
   return facts;
 }
 
@@ -411,6 +425,7 @@ async function analyze(
   facts: AttachmentFacts,
   limits: AttachmentLimits,
   run: Run,
+  scope?: ContainerScope,
   nested = 0,
   carried: EdxmlFile[] = [],
 ): Promise<void> {
@@ -436,6 +451,13 @@ async function analyze(
   else if (sniffed.kind === 'text' && nested === 0 && /xml/.test(sniffed.mime) && looksLikeEdxml(decodeText(content.subarray(0, 4096)))) {
     inspectEdxml(content, facts, limits, carried);
   } else if (sniffed.kind === 'text') inspectText(content, facts, limits);
+  else if (containerFormat(sniffed.mime)) {
+    await inspectContainer<AttachmentLimits>(content, facts, limits, {
+      scope,
+      remainingMs: () => (run.abandoned ? 0 : run.deadline - Date.now()),
+      inspect: inspectAttachment,
+    });
+  }
 }
 
 /** An edXML package: its envelope as facts, its words as text, its files handed back to be inspected. */

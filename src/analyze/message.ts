@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
+import { containedEntries } from './container.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
 import { decodeUtf7, declaresUtf7Text, subjectWithUtf7 } from './utf7.js';
 import { collectParties } from '../domain/parties.js';
@@ -33,8 +34,18 @@ export interface AnalyzeContext {
   limits?: AttachmentLimits;
 }
 
-/** `attachment:N:ocr`: found in the OCR text of attachment N; `attachment:N:edxml`: stated by its edXML envelope. */
-export type RefSource = 'subject' | 'body' | `attachment:${number}` | `attachment:${number}:ocr` | `attachment:${number}:edxml`;
+/**
+ * `attachment:N:ocr`: found in the OCR text of attachment N; `attachment:N:edxml`: stated by its edXML
+ * envelope; `attachment:0/ho-so/cong-van.docx`: found in an entry inside attachment 0 (an archive, a
+ * forwarded mail).
+ */
+export type RefSource =
+  | 'subject'
+  | 'body'
+  | `attachment:${number}`
+  | `attachment:${number}:ocr`
+  | `attachment:${number}:edxml`
+  | `attachment:${number}/${string}`;
 export interface FoundRef extends DocRef {
   role: 'transmitted' | 'cited';
   source: RefSource;
@@ -43,7 +54,7 @@ export interface FoundRef extends DocRef {
 export interface AnalyzedAttachment extends AttachmentFacts {
   signatures: Array<{ kind: string; status: 'valid' | 'invalid' | 'unverified'; reason: string }>;
   /** Index of the attachment that carries this one (a file of an edXML package); absent for the mail's own. */
-  container?: number;
+  carriedBy?: number;
 }
 
 export interface PlannedExchange {
@@ -228,7 +239,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     const at = attachments.push({ ...own, signatures }) - 1;
     for (const part of parts ?? []) {
       inline.push(false);
-      attachments.push({ ...part, signatures: [], container: at });
+      attachments.push({ ...part, signatures: [], carriedBy: at });
     }
   }
   const contentType = headerText(parsed, 'content-type') ?? '';
@@ -256,6 +267,12 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     if (a.ocr?.text) take(a.ocr.text, `attachment:${i}:ocr`);
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
     if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
+    // What an archive, a forwarded mail or a winmail.dat holds is transmitted like an attachment.
+    for (const { facts: c, inner } of containedEntries(a)) {
+      const source: RefSource = `attachment:${i}/${inner}`;
+      if (c.text) take(c.text.normalize('NFC'), source);
+      if (c.filename) take(c.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), source);
+    }
   });
   // edXML is ground truth: the document its envelope states is transmitted, with its kind and date.
   const envelopes = attachments.flatMap((a, i) => (a.edxml ? [{ env: a.edxml, i }] : []));
@@ -317,13 +334,22 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     if (fromEnvelope?.receivers) receivers.splice(0, receivers.length, ...fromEnvelope.receivers);
     const transmitted = refs.filter((r) => r.role === 'transmitted');
     const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
-    const text = [body, ...attachments.map((a) => (a.ocr?.text ? `${a.text}\n${a.ocr.text}` : a.text))].join('\n');
-    const attachmentFacts = attachments.filter((_, i) => !inline[i]).map((a) => ({
-      filename: a.filename,
-      kind: a.kind,
-      digitization: a.digitization,
-      signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
-    }));
+    const text = [body, ...attachments.flatMap((a) => [a.ocr?.text ? `${a.text}\n${a.ocr.text}` : a.text, ...containedEntries(a).map((c) => c.facts.text)])].join('\n');
+    const attachmentFacts = attachments.filter((_, i) => !inline[i]).flatMap((a) => [
+      {
+        filename: a.filename,
+        kind: a.kind,
+        digitization: a.digitization,
+        signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
+      },
+      // A ZIP holding a scan is a scan: the documents inside containers count like attachments.
+      ...containedEntries(a).map(({ facts: c, path }) => ({
+        filename: path,
+        kind: c.kind,
+        digitization: c.digitization,
+        signed: c.kind === 'signature' || smimeSigned,
+      })),
+    ]);
     // The text-wide label searches run once per message; only the flow differs per receiver.
     const base = receivers[0]
       ? labelExchange({ subject, text, attachments: attachmentFacts, sender: fromParty, receiver: receivers[0], hasDocument: docs[0] !== null, machineGenerated: false })

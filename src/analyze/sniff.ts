@@ -4,6 +4,7 @@
 
 import { fileTypeFromBuffer } from 'file-type';
 import type { AttachmentKind } from '../domain/types.js';
+import { sniffMessage } from './sniff-message.js';
 
 export interface SniffResult {
   /** MIME type from the content (or, for text and detached signatures, from what the content allows). */
@@ -84,6 +85,7 @@ export function kindOfType(mime: string): AttachmentKind {
   if (ARCHIVE_TYPES.has(mime)) return 'archive';
   if (SIGNATURE_TYPES.has(mime)) return 'signature';
   if (isTextType(mime)) return 'text';
+  if (mime === 'message/rfc822' || mime === 'application/vnd.ms-tnef') return 'message';
   return 'other';
 }
 
@@ -191,6 +193,8 @@ export async function sniffType(
     return { mime, kind: kindOfType(mime) };
   }
   if (looksLikePkcs7(content)) return { mime: 'application/pkcs7-signature', kind: 'signature' };
+  const message = sniffMessage(content, declared, ext);
+  if (message) return { mime: message, kind: 'message' };
   if (looksLikeText(content)) {
     const mime = textSubtype(content, declared, ext);
     return { mime, kind: 'text' };

@@ -72,6 +72,10 @@ const schema = z.object({
     max_attachment_bytes: positiveInt,
     max_pdf_pages: positiveInt,
     attachment_timeout_ms: positiveInt,
+    archive_max_depth: positiveInt.max(32),
+    archive_max_entries: positiveInt,
+    archive_max_total_bytes: positiveInt,
+    archive_max_ratio: positiveInt,
     ocr: z.object({
       enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
       languages: z.string().regex(/^[A-Za-z_]+(\+[A-Za-z_]+)*$/, 'must be tesseract languages joined by "+", e.g. vie+eng'),
@@ -131,7 +135,16 @@ export interface Config {
     socketTimeoutMs: number;
     folders: string[];
   };
-  analyze: { concurrency: number; extraProcesses: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number; ocr: OcrOptions };
+  analyze: {
+    concurrency: number;
+    extraProcesses: number;
+    maxAttachmentBytes: number;
+    maxPdfPages: number;
+    attachmentTimeoutMs: number;
+    /** Limits on looking inside containers (src/analyze/container.ts). */
+    archive: { maxDepth: number; maxEntries: number; maxTotalBytes: number; maxRatio: number };
+    ocr: OcrOptions;
+  };
   reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
@@ -271,6 +284,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttachmentBytes: c.analyze.max_attachment_bytes,
       maxPdfPages: c.analyze.max_pdf_pages,
       attachmentTimeoutMs: c.analyze.attachment_timeout_ms,
+      archive: {
+        maxDepth: c.analyze.archive_max_depth,
+        maxEntries: c.analyze.archive_max_entries,
+        maxTotalBytes: c.analyze.archive_max_total_bytes,
+        maxRatio: c.analyze.archive_max_ratio,
+      },
       ocr: {
         enabled: c.analyze.ocr.enabled,
         languages: c.analyze.ocr.languages,

@@ -72,7 +72,7 @@ export const MESSAGE_STATES = ['pending', 'analyzed', 'skipped', 'malformed', 'o
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 /** What an attachment is, as far as the labels care. */
-export const ATTACHMENT_KINDS = ['pdf', 'image', 'office', 'archive', 'text', 'signature', 'other'] as const;
+export const ATTACHMENT_KINDS = ['pdf', 'image', 'office', 'archive', 'text', 'signature', 'other', 'message'] as const;
 export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
 
 export interface AttachmentFacts {
@@ -100,6 +100,16 @@ export interface AttachmentFacts {
   edxml?: EdxmlEnvelope | null;
   /** Files carried inside this one (an edXML package's attachments), inspected like attachments. */
   parts?: AttachmentFacts[];
+  /** Inside a container: the entry's path there (`ho-so/cong-van.pdf`); absent for a mail's own attachment. */
+  path?: string;
+  /**
+   * A container's contents (archive entries; a forwarded message's or a winmail.dat's attachments),
+   * each analyzed like an attachment, nested containers with their own `children`; absent for
+   * anything that is not a container. See src/analyze/container.ts.
+   */
+  children?: AttachmentFacts[];
+  /** For containers: the format, the entries it declares (null when unknown) and the bytes unpacked from it. */
+  container?: { format: string; entries: number | null; unpackedBytes: number };
 }
 
 /** What OCR of a scanned attachment gave (src/analyze/ocr.ts). */

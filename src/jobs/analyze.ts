@@ -68,6 +68,7 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
       maxTextChars: 200_000,
       timeoutMs: deps.config.analyze.attachmentTimeoutMs,
       ocr: deps.config.analyze.ocr,
+      archive: deps.config.analyze.archive,
     },
   });
   // One statement: atomic on its own, no transaction round trips needed.

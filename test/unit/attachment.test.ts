@@ -225,11 +225,13 @@ describe('inspectAttachment on other kinds', () => {
     expect(facts.text).not.toContain('<');
   });
 
-  it('labels a zip that is not an Office file as an archive', async () => {
+  it('labels a zip that is not an Office file as an archive, and looks inside it', async () => {
     const facts = await inspectAttachment(zipOf('ho-so/van-ban.pdf', file('text')), { filename: 'ho-so.zip', declaredType: null });
     expect(facts.sniffedType).toBe('application/zip');
     expect(facts.kind).toBe('archive');
-    expect(facts.digitization).toBe('none');
+    // What it holds decides: one born-digital PDF (container.test.ts has the rest).
+    expect(facts.digitization).toBe('born_digital');
+    expect(facts.children?.map((c) => [c.path, c.kind, c.digitization])).toEqual([['ho-so/van-ban.pdf', 'pdf', 'born_digital']]);
   });
 
   it('recognises a detached PKCS #7 signature by its signedData header', async () => {

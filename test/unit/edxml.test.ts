@@ -252,7 +252,7 @@ describe('edXML as ground truth in the message analysis', () => {
 
   it('lists the files of the package as attachments of the mail, labelled by them', async () => {
     const a = await analyze(mail(pkg), '000.00.03.H30');
-    expect(a.attachments.map((x) => [x.filename, x.kind, x.container])).toEqual([
+    expect(a.attachments.map((x) => [x.filename, x.kind, x.carriedBy])).toEqual([
       ['goi-tin.edxml', 'text', undefined],
       ['2888-UBND-VX.pdf', 'pdf', 0],
     ]);
