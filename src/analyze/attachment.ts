@@ -10,6 +10,8 @@ import mammoth from 'mammoth';
 import { PDFDict, PDFDocument, PDFName, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, Digitization } from '../domain/types.js';
 import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
+import { inspectOffice } from './office.js';
+import { repairAttachmentText } from './legacy-text.js';
 
 export interface AttachmentLimits {
   maxBytes: number;
@@ -346,6 +348,7 @@ export async function inspectAttachment(
     pages: null,
     textPages: null,
     text: '',
+    encoding: null,
     problem: null,
   };
   const run: Run = { deadline: Date.now() + limits.timeoutMs, abandoned: false };
@@ -404,4 +407,7 @@ async function analyze(
   if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
   else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
   else if (sniffed.kind === 'text') inspectText(content, facts, limits);
+  // Office formats besides DOCX's text (src/analyze/office.ts); then legacy Vietnamese encodings.
+  if (sniffed.kind === 'office') await inspectOffice(content, facts, { maxTextChars: limits.maxTextChars, check: () => checkDeadline(run) });
+  repairAttachmentText(facts, limits.maxTextChars);
 }

@@ -5,6 +5,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
+import { encodingEvidence, messageEncoding, repairBody, repairSubject } from './legacy-text.js';
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
@@ -17,6 +18,7 @@ import type {
   Direction,
   Evidence,
   Labels,
+  LegacyEncoding,
   Party,
 } from '../domain/types.js';
 
@@ -68,6 +70,8 @@ export interface MessageAnalysis {
     state: 'analyzed' | 'skipped' | 'malformed';
     problems: string[];
     machineGenerated: string | null;
+    /** Legacy Vietnamese encoding (TCVN3, VNI, windows-1258) the body or subject was converted from. */
+    encoding: LegacyEncoding | null;
     /** The start of the body text, decoded to Unicode NFC (for people reading the analysis). */
     textPreview: string;
   };
@@ -147,7 +151,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
 
   const headerDate = parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   const date = messageDate(headerDate, ctx.internalDate, ctx.receivedAt);
-  const subject = (parsed.subject ?? '').normalize('NFC');
+  const subjectText = repairSubject(raw, parsed.subject ?? '');
+  const subject = subjectText.text;
   const from = addrs(parsed.from);
   const to = addrs(parsed.to);
   const cc = addrs(parsed.cc);
@@ -181,7 +186,9 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const smimeSigned = /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
 
   // References: subject, body, then attachment text, each with its role.
-  const body = (parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).normalize('NFC').slice(0, MAX_BODY_CHARS);
+  const bodyText = repairBody(raw, parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : ''));
+  const body = bodyText.text.slice(0, MAX_BODY_CHARS);
+  const textEvidence = encodingEvidence(subjectText, bodyText, attachments);
   const found: FoundRef[] = [];
   // `cited` forces the role: what a reply's subject names and what a quoted original carries is
   // the document being answered, not one transmitted again.
@@ -262,6 +269,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
           labels.signed = true;
           evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: 'Thư được ký số S/MIME (multipart/signed)' });
         }
+        evidence.push(...textEvidence);
         exchanges.push({ key: hashKey(messageKey, doc ?? '', partyKey(receiver)), documentRef: doc, sender: fromParty, receiver, labels, evidence });
       }
     }
@@ -288,6 +296,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
       state,
       problems,
       machineGenerated: machine.reason,
+      encoding: messageEncoding(subjectText, bodyText),
       textPreview: body.slice(0, 280),
     },
     parties,
