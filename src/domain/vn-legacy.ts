@@ -457,8 +457,12 @@ function confidenceOf(t: Tally & { unicode: number }): number {
 
 /** Which legacy encoding, if any, a string of Vietnamese text is in. */
 export function detectLegacyEncoding(text: string): LegacyDetection {
-  const sample = text.slice(0, SAMPLE_CHARS).normalize('NFC');
+  let sample = text.slice(0, SAMPLE_CHARS).normalize('NFC');
   if (!LEGACY_CHAR_RE.test(sample)) return { encoding: null, confidence: 0, scores: [] };
+  // Lines typed in Unicode Vietnamese (a quoted reply, a signature) say nothing about the others:
+  // judge the rest when there is any.
+  const rest = sample.split('\n').filter((l) => !UNICODE_VN_RE.test(l)).join('\n');
+  if (LEGACY_CHAR_RE.test(rest)) sample = rest;
   const scores: EncodingScore[] = LEGACY_ENCODINGS.map((encoding) => {
     const t = tally(sample, DECODERS[encoding]);
     return { encoding, confidence: confidenceOf(t), changed: t.changed, net: t.net };
