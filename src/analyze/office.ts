@@ -103,6 +103,7 @@ class TextSink {
     return this.parts
       .join('')
       .normalize('NFC')
+      .replace(/ +\t/g, '\t')
       .replace(/[ \t]+\n/g, '\n')
       .replace(/\n{3,}/g, '\n\n')
       .trim()
@@ -264,6 +265,7 @@ function docxTextByFont(files: Record<string, Uint8Array>, sink: TextSink, check
   let inRun = false;
   let inRunProps = false;
   let inText = false;
+  let cellDepth = 0;
   const fontNow = () => runFont ?? runStyleFont ?? paraFont ?? defaultFont;
   walkXml(
     doc,
@@ -272,6 +274,9 @@ function docxTextByFont(files: Record<string, Uint8Array>, sink: TextSink, check
         switch (name) {
           case 'w:p':
             paraFont = styleFont(styles, defaultPara);
+            break;
+          case 'w:tc':
+            cellDepth++;
             break;
           case 'w:pStyle':
             if (!inRun) paraFont = styleFont(styles, a['w:val'] ?? null) ?? styleFont(styles, defaultPara);
@@ -312,8 +317,11 @@ function docxTextByFont(files: Record<string, Uint8Array>, sink: TextSink, check
         if (name === 'w:t') inText = false;
         else if (name === 'w:rPr') inRunProps = false;
         else if (name === 'w:r') inRun = false;
-        else if (name === 'w:p') sink.add('\n');
-        else if (name === 'w:tc') sink.sep('\t');
+        else if (name === 'w:p') sink.add(cellDepth > 0 ? ' ' : '\n');
+        else if (name === 'w:tc') {
+          cellDepth--;
+          sink.sep('\t');
+        } else if (name === 'w:tr') sink.add('\n');
       },
       text: (t) => {
         if (inText) sink.add(t, fontNow());
@@ -340,6 +348,7 @@ function inspectDocx(content: Buffer, facts: AttachmentFacts, o: Required<Office
 /** An office document that is only pictures (a scan pasted into Word) was digitized from paper. */
 function markScanned(facts: AttachmentFacts, images: number): void {
   if (images > 0 && !/\S/.test(facts.text)) {
+    facts.text = '';
     facts.digitization = 'scanned';
     facts.pages = images;
     facts.textPages = 0;
@@ -418,6 +427,7 @@ function inspectOdf(content: Buffer, facts: AttachmentFacts, o: Required<OfficeO
   let inBody = false;
   let textDepth = 0;
   let skipDepth = 0;
+  let cellDepth = 0;
   let images = 0;
   walkXml(
     content_,
@@ -435,6 +445,7 @@ function inspectOdf(content: Buffer, facts: AttachmentFacts, o: Required<OfficeO
         if (name === 'text:tracked-changes' || name === 'office:annotation' || name === 'text:note-citation') skipDepth++;
         if (skipDepth > 0) return;
         if (name === 'text:p' || name === 'text:h') textDepth++;
+        else if (name === 'table:table-cell' || name === 'table:covered-table-cell') cellDepth++;
         else if (name === 'text:s') sink.add(' '.repeat(Math.min(100, Number(a['text:c'] ?? '1') || 1)));
         else if (name === 'text:tab') sink.add('\t');
         else if (name === 'text:line-break') sink.add('\n');
@@ -450,8 +461,11 @@ function inspectOdf(content: Buffer, facts: AttachmentFacts, o: Required<OfficeO
         if (skipDepth > 0) return;
         if (name === 'text:p' || name === 'text:h') {
           textDepth--;
-          sink.add('\n');
-        } else if (name === 'table:table-cell') sink.sep('\t');
+          sink.add(cellDepth > 0 ? ' ' : '\n');
+        } else if (name === 'table:table-cell' || name === 'table:covered-table-cell') {
+          cellDepth--;
+          sink.sep('\t');
+        }
         else if (name === 'table:table-row') sink.add('\n');
       },
       text: (t) => {
