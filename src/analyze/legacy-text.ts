@@ -147,7 +147,7 @@ export function encodingEvidence(
   if (subject.encoding) out.push(item(subject.encoding, 'Tiêu đề / Subject', subject.how ?? 'detected', subject.confidence));
   if (body.encoding) out.push(item(body.encoding, 'Nội dung thư / Body', body.how ?? 'detected', body.how === 'declared' ? null : body.confidence));
   attachments.forEach((a, i) => {
-    if (a.encoding) out.push(item(a.encoding, `Tệp đính kèm / Attachment ${i} (${a.filename ?? '-'})`, 'detected', null));
+    if (a.encoding) out.push(item(a.encoding, `Tệp đính kèm / Attachment ${i} (${a.filename ?? '-'})`, 'attachment', null));
   });
   return out;
 }

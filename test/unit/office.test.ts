@@ -11,13 +11,18 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { AlignmentType, Document, ImageRun, Packer, Paragraph, TextRun } from 'docx';
 import ExcelJS from 'exceljs';
 import { strToU8, zipSync } from 'fflate';
-import PptxGenJS from 'pptxgenjs';
+import pptxgenImport from 'pptxgenjs';
 import { DEFAULT_ATTACHMENT_LIMITS, inspectAttachment } from '../../src/analyze/attachment.js';
 import { inspectOffice } from '../../src/analyze/office.js';
 import { renderJpegScan, type DocSpec } from '../../src/demo/documents.js';
 import { encodeTcvn3, encodeVni, encodeWindows1258 } from '../../src/domain/vn-legacy.js';
 import { extractRefs, splitRefs } from '../../src/domain/refs.js';
 import type { AttachmentFacts } from '../../src/domain/types.js';
+
+// pptxgenjs's types are read as CommonJS under NodeNext (the class under `.default`), while at run
+// time its ES build's default export is the class itself.
+type Pptx = typeof pptxgenImport.default;
+const PptxGenJS: Pptx = (pptxgenImport as unknown as { default?: Pptx }).default ?? (pptxgenImport as unknown as Pptx);
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/office');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
