@@ -126,6 +126,8 @@ interface ZipParts {
   files: Record<string, Uint8Array>;
   /** A wanted part was left unread: the parts would unpack past the limit. */
   overLimit: boolean;
+  /** What the whole package declares it unpacks to. */
+  declaredTotal: number;
 }
 
 /** Lists a zip and inflates the wanted parts, within a budget of unpacked bytes. */
@@ -133,9 +135,11 @@ export function readZip(content: Uint8Array, wanted: (name: string) => boolean, 
   const names: string[] = [];
   let budget = maxUnzipped;
   let overLimit = false;
+  let declaredTotal = 0;
   const files = unzipSync(content, {
     filter: (f) => {
       names.push(f.name);
+      declaredTotal += f.originalSize;
       if (!wanted(f.name)) return false;
       if (f.originalSize > budget) {
         overLimit = true;
@@ -145,19 +149,7 @@ export function readZip(content: Uint8Array, wanted: (name: string) => boolean, 
       return true;
     },
   });
-  return { names, files, overLimit };
-}
-
-/** Total unpacked size a zip declares, read from its central directory without inflating anything. */
-function unzippedSize(content: Uint8Array): number {
-  let total = 0;
-  unzipSync(content, {
-    filter: (f) => {
-      total += f.originalSize;
-      return false;
-    },
-  });
-  return total;
+  return { names, files, overLimit, declaredTotal };
 }
 
 type Attrs = Record<string, string>;
@@ -534,8 +526,37 @@ function cellText(value: ExcelJS.CellValue, cellFont: string | null, sink: TextS
   else sink.add(fallback());
 }
 
+/** The workbook's default font (the first of styles.xml): cells without a style of their own use it. */
+function xlsxDefaultFont(stylesXml: string | null, check?: () => void): string | null {
+  if (!stylesXml) return null;
+  let inFont = false;
+  let done = false;
+  let name: string | null = null;
+  walkXml(
+    stylesXml,
+    {
+      open: (n, a) => {
+        if (done) return;
+        if (n === 'font') inFont = true;
+        else if (inFont && n === 'name') name = a['val'] ?? null;
+      },
+      close: (n) => {
+        if (n === 'font') {
+          inFont = false;
+          done = true;
+        }
+      },
+    },
+    check,
+  );
+  return name;
+}
+
 async function inspectXlsx(content: Buffer, facts: AttachmentFacts, o: Required<OfficeOptions>): Promise<void> {
-  if (unzippedSize(content) > o.maxUnzippedBytes) throw new OverLimit('unzipped');
+  // exceljs inflates the whole package: its declared size must fit the budget first.
+  const zip = readZip(content, (n) => n === 'xl/styles.xml', o.maxUnzippedBytes);
+  if (zip.overLimit || zip.declaredTotal > o.maxUnzippedBytes) throw new OverLimit('unzipped');
+  const defaultFont = xlsxDefaultFont(xmlOf(zip.files, 'xl/styles.xml'), o.check);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(content as unknown as ExcelJS.Buffer);
   o.check();
@@ -550,7 +571,7 @@ async function inspectXlsx(content: Buffer, facts: AttachmentFacts, o: Required<
       if (sink.full) return;
       row.eachCell({ includeEmpty: false }, (cell) => {
         if (cell.type === ExcelJS.ValueType.Merge) return;
-        cellText(cell.value, cell.font?.name ?? null, sink, () => cell.text);
+        cellText(cell.value, cell.font?.name ?? defaultFont, sink, () => cell.text);
         sink.sep('\t');
       });
       sink.add('\n');

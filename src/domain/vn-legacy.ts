@@ -181,14 +181,19 @@ export interface DecodeOptions {
 
 /** TCVN3 text (as mis-decoded 8-bit characters) → Unicode NFC. Characters outside the table pass. */
 export function decodeTcvn3(text: string, opts: DecodeOptions = {}): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    const b = byteOf(code);
-    const letter = b !== null && b >= 0xa0 ? TCVN3_DECODE.get(b) : undefined;
-    out += letter ?? (b !== null && code >= 0xf000 ? String.fromCharCode(b) : ch);
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xa0 || (code > 0xff && (code < 0xf0a0 || code > 0xf0ff))) continue;
+    const b = code & 0xff;
+    const letter = TCVN3_DECODE.get(b) ?? (code >= 0xf000 ? String.fromCharCode(b) : undefined);
+    if (letter === undefined) continue;
+    parts.push(text.slice(from, i), letter);
+    from = i + 1;
   }
-  out = out.normalize('NFC');
+  parts.push(text.slice(from));
+  const out = parts.join('').normalize('NFC');
   return opts.upper ? out.toLocaleUpperCase('vi') : out;
 }
 
@@ -296,10 +301,13 @@ export function fontEncoding(font: string | null | undefined): { encoding: 'tcvn
   return null;
 }
 
-/** Decodes text set in a given font; text in any other font is returned unchanged (NFC). */
+/**
+ * Decodes text set in a given font; text in any other font is returned unchanged (NFC). Text that
+ * already holds Unicode Vietnamese letters was converted without its font being changed: kept.
+ */
 export function decodeByFont(text: string, font: string | null | undefined): string {
   const f = fontEncoding(font);
-  if (f === null) return text.normalize('NFC');
+  if (f === null || UNICODE_VN_RE.test(text)) return text.normalize('NFC');
   return f.encoding === 'tcvn3' ? decodeTcvn3(text, { upper: f.upper }) : decodeVni(text, { upper: f.upper });
 }
 
@@ -446,13 +454,11 @@ function tally(text: string, decode: (s: string) => string): Tally & { unicode: 
   return t;
 }
 
-function confidenceOf(t: Tally & { unicode: number }): number {
+function confidenceOf(t: Tally): number {
   if (t.changed === 0 || t.net <= 0) return 0;
   const ratio = t.net / (2 * t.changed);
   const support = Math.min(1, t.net / 4);
-  // Words already in Unicode Vietnamese weigh against a legacy reading of the whole text.
-  const unicodeShare = t.positive / (t.positive + t.unicode);
-  return Math.max(0, Math.min(1, ratio * support * unicodeShare));
+  return Math.max(0, Math.min(1, ratio * support));
 }
 
 /** Which legacy encoding, if any, a string of Vietnamese text is in. */
@@ -460,9 +466,10 @@ export function detectLegacyEncoding(text: string): LegacyDetection {
   let sample = text.slice(0, SAMPLE_CHARS).normalize('NFC');
   if (!LEGACY_CHAR_RE.test(sample)) return { encoding: null, confidence: 0, scores: [] };
   // Lines typed in Unicode Vietnamese (a quoted reply, a signature) say nothing about the others:
-  // judge the rest when there is any.
+  // judge the rest. When there is no rest, the text is Unicode Vietnamese: nothing to convert.
   const rest = sample.split('\n').filter((l) => !UNICODE_VN_RE.test(l)).join('\n');
-  if (LEGACY_CHAR_RE.test(rest)) sample = rest;
+  if (!LEGACY_CHAR_RE.test(rest)) return { encoding: null, confidence: 0, scores: [] };
+  sample = rest;
   const scores: EncodingScore[] = LEGACY_ENCODINGS.map((encoding) => {
     const t = tally(sample, DECODERS[encoding]);
     return { encoding, confidence: confidenceOf(t), changed: t.changed, net: t.net };

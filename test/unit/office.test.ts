@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { AlignmentType, Document, ImageRun, Packer, Paragraph, TextRun } from 'docx';
 import ExcelJS from 'exceljs';
-import { strToU8, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import pptxgenImport from 'pptxgenjs';
 import { DEFAULT_ATTACHMENT_LIMITS, inspectAttachment } from '../../src/analyze/attachment.js';
 import { inspectOffice } from '../../src/analyze/office.js';
@@ -304,6 +304,28 @@ describe('XLSX (exceljs)', () => {
     expect(facts.text).toContain('Cổng thông tin điện tử');
     expect(facts.text).toContain('Trống');
     expect(splitRefs(facts.text).transmitted.map((r) => r.ref)).toEqual(['123/UBND-VX', '15/QĐ-UBND', '45/TTr-SNV']);
+  });
+
+  it('reads cells without a style of their own in the workbook\'s default font (.VnTime)', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('S').getCell('A1').value = encodeTcvn3('Báo cáo số 77/BC-STC');
+    const parts = unzipSync(new Uint8Array(await wb.xlsx.writeBuffer()));
+    const styles = parts['xl/styles.xml'];
+    if (!styles) throw new Error('exceljs wrote no styles.xml');
+    // As a workbook made in Excel with .VnTime as its standard font has it.
+    parts['xl/styles.xml'] = strToU8(strFromU8(styles).replace(/<name val="[^"]*"\/>/, '<name val=".VnTime"/>'));
+    const facts = await inspectAttachment(Buffer.from(zipSync(parts)), { filename: 'bc.xlsx', declaredType: null });
+    expect(facts.text).toBe('S\nBáo cáo số 77/BC-STC');
+    expect(facts.encoding).toBe('tcvn3');
+  });
+
+  it('refuses a workbook that would unpack past the limit', async () => {
+    const facts: AttachmentFacts = {
+      filename: 'x.xlsx', declaredType: null, sniffedType: MIME.xlsx, size: 0, sha256: '', kind: 'office',
+      digitization: 'born_digital', pages: null, textPages: null, text: '', encoding: null, problem: null,
+    };
+    await inspectOffice(file('xlsx'), facts, { maxTextChars: 1000, maxUnzippedBytes: 2000 });
+    expect(facts.problem).toBe('over_limit:unzipped');
   });
 
   it('truncates the text to the limit', async () => {

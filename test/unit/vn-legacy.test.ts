@@ -156,6 +156,8 @@ describe('fonts', () => {
     expect(decodeByFont('C«ng v¨n', '.VnTime')).toBe('Công văn');
     expect(decodeByFont('Coâng vaên', 'VNI-Times')).toBe('Công văn');
     expect(decodeByFont('Công văn', 'Times New Roman')).toBe('Công văn');
+    // Converted to Unicode with Unikey but still named .VnTime: left as it is.
+    expect(decodeByFont('Công văn số 12', '.VnTime')).toBe('Công văn số 12');
   });
 });
 
