@@ -209,7 +209,7 @@ async function pipelineStage(o: Options, n: number, imap: { user: string; pass: 
   const profileDir = o.profile ? path.join(ROOT, 'out', 'bench', `prof-${stamp}`) : null;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   let worker: Awaited<ReturnType<typeof startBackground>> | null = null;
-  const queues = createQueues({ redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', redisCluster: [] }, prefix);
+  const queues = createQueues(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', prefix);
   try {
     await withTransaction(pool, async (tx) => upsertAgencies(tx, await loadDirectoryFile(path.join(ROOT, 'config', 'agencies.yaml'))));
     await insertMailbox(pool, {
