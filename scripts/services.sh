@@ -4,7 +4,8 @@
 # (127.0.0.1:$EDOCWATCH_IMAP_PORT, default 10143) living under $EDOCWATCH_DEVENV_DIR (default
 # .tmp/dovecot). Idempotent, and fast when everything already runs: `npm test` calls it every time.
 #
-#   scripts/services.sh up [--bench]        start what is down (--bench: also mbsync, notmuch)
+#   scripts/services.sh up [--bench] [--ocr] start what is down (--bench: also mbsync, notmuch;
+#                                           --ocr: also tesseract with Vietnamese data, for OCR and its tests)
 #   scripts/services.sh status              one line per service; exit 1 if one is down
 #   scripts/services.sh down                stop our Dovecot (Postgres and Redis are the machine's)
 #   scripts/services.sh add-user USER PASS  add or replace an IMAP user and create its maildir
@@ -417,6 +418,19 @@ bench_tools() {
   say "bench    ok      mbsync, notmuch"
 }
 
+# Tesseract and its Vietnamese and English data: analyze.ocr, and the OCR tests that CI runs.
+ocr_tools() {
+  local pkgs=()
+  command -v tesseract >/dev/null || pkgs+=(tesseract-ocr)
+  # tesseract-ocr brings eng; vie is its own package.
+  [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata 2>/dev/null)" ] || pkgs+=(tesseract-ocr-vie)
+  if [ "${#pkgs[@]}" -gt 0 ]; then
+    say "installing ${pkgs[*]} for OCR ..."
+    apt_install "${pkgs[@]}"
+  fi
+  say "ocr      ok      $(tesseract --version 2>&1 | head -n 1), languages: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' ')"
+}
+
 # Serializes concurrent `up`/`down` runs (two test runners starting at once would both try to
 # start Dovecot); flock is util-linux, on every Debian.
 lock_services() {
@@ -428,7 +442,7 @@ lock_services() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up [--bench] | status | down | add-user USER PASSWORD" >&2
+  echo "usage: scripts/services.sh up [--bench] [--ocr] | status | down | add-user USER PASSWORD" >&2
   exit 2
 }
 
@@ -437,18 +451,22 @@ main() {
   [ $# -gt 0 ] && shift
   case "$cmd" in
     up)
-      local bench=0
-      case "${1:-}" in
-        '') ;;
-        --bench) bench=1 ;;
-        *) usage ;;
-      esac
+      local bench=0 ocr=0
+      while [ $# -gt 0 ]; do
+        case "$1" in
+          --bench) bench=1 ;;
+          --ocr) ocr=1 ;;
+          *) usage ;;
+        esac
+        shift
+      done
       check_dir
       lock_services
       postgres_up
       redis_up
       dovecot_up
       if [ "$bench" -eq 1 ]; then bench_tools; fi
+      if [ "$ocr" -eq 1 ]; then ocr_tools; fi
       ;;
     down)
       [ $# -eq 0 ] || usage

@@ -10,6 +10,9 @@ import mammoth from 'mammoth';
 import { PDFDict, PDFDocument, PDFName, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, Digitization } from '../domain/types.js';
 import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
+import { inspectImage } from './image.js';
+import { ocrAttachment, type OcrOptions } from './ocr.js';
+import { looksLikeEdxml, parseEdxml, type EdxmlFile } from './edxml.js';
 import { inspectOffice } from './office.js';
 import { repairAttachmentText } from './legacy-text.js';
 
@@ -18,6 +21,8 @@ export interface AttachmentLimits {
   maxPages: number;
   maxTextChars: number;
   timeoutMs: number;
+  /** Optional OCR of scans (analyze.ocr); off when absent. */
+  ocr?: OcrOptions;
 }
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
@@ -35,7 +40,7 @@ let pdfjsPromise: Promise<PdfJs> | null = null;
  * pdfjs-dist, loaded once. Node has no web workers, so pdfjs runs its "fake worker" in this
  * thread; registering the worker module on globalThis spares it a dynamic import per document.
  */
-function loadPdfJs(): Promise<PdfJs> {
+export function loadPdfJs(): Promise<PdfJs> {
   pdfjsPromise ??= (async () => {
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
     const workerUrl = pathToFileURL(
@@ -308,19 +313,31 @@ let cachedTextChars = 0;
 function cacheKey(sha256: string, meta: { filename: string | null; declaredType: string | null }, limits: AttachmentLimits): string {
   // The name and declared type take part: they refine the sniffed type of OLE and text files.
   const l = limits;
-  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}`;
+  const ocr = l.ocr?.enabled ? `|ocr:${l.ocr.command}:${l.ocr.languages}:${l.ocr.maxPages}:${l.ocr.maxPixels}` : '';
+  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}${ocr}`;
+}
+
+/** Characters a cached entry holds: its text, its OCR text and those of the files it carries. */
+function textChars(f: AttachmentFacts): number {
+  return f.text.length + (f.ocr?.text.length ?? 0) + (f.parts ?? []).reduce((n, p) => n + textChars(p), 0);
 }
 
 function remember(key: string, facts: AttachmentFacts): void {
   const old = factsCache.get(key);
-  if (old) cachedTextChars -= old.text.length;
+  if (old) cachedTextChars -= textChars(old);
   factsCache.set(key, facts);
-  cachedTextChars += facts.text.length;
+  cachedTextChars += textChars(facts);
   for (const [k, v] of factsCache) {
     if (factsCache.size <= CACHE_MAX_ENTRIES && cachedTextChars <= CACHE_MAX_TEXT_CHARS) break;
     factsCache.delete(k);
-    cachedTextChars -= v.text.length;
+    cachedTextChars -= textChars(v);
   }
+}
+
+/** OCR that could not run (no tesseract, a timeout) may do better later: such facts are not cached. */
+function transient(f: AttachmentFacts): boolean {
+  const bad = (p: string): boolean => p.startsWith('unavailable:') || p.startsWith('timeout');
+  return (f.ocr?.problems.some(bad) ?? false) || (f.parts ?? []).some(transient);
 }
 
 /** What an attachment is. Never throws; a limit hit or a read error is reported in `problem`. */
@@ -328,9 +345,11 @@ export async function inspectAttachment(
   content: Buffer,
   meta: { filename: string | null; declaredType: string | null },
   limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+  /** 1 for a file carried inside another (an edXML package's): its own packages are not opened. */
+  nested = 0,
 ): Promise<AttachmentFacts> {
   const sha256 = createHash('sha256').update(content).digest('hex');
-  const key = cacheKey(sha256, meta, limits);
+  const key = `${cacheKey(sha256, meta, limits)}${nested ? '|nested' : ''}`;
   const hit = factsCache.get(key);
   if (hit) {
     factsCache.delete(key); // re-inserted last: least recently used goes first
@@ -356,7 +375,8 @@ export async function inspectAttachment(
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), limits.timeoutMs);
   });
-  const work = analyze(content, meta, facts, limits, run).then(
+  const carried: EdxmlFile[] = [];
+  const work = analyze(content, meta, facts, limits, run, nested, carried).then(
     () => 'done' as const,
     (err: unknown) => {
       if (err instanceof DeadlineExceeded) return 'timeout' as const;
@@ -371,8 +391,15 @@ export async function inspectAttachment(
     // A copy: the abandoned analysis may still write into `facts` before it notices.
     return { ...facts, problem: 'timeout' };
   }
+  // The files an edXML package carries, inspected like attachments (src/analyze/edxml.ts).
+  if (carried.length > 0) {
+    facts.parts = [];
+    for (const f of carried) facts.parts.push(await inspectAttachment(f.content, { filename: f.name, declaredType: f.contentType }, limits, nested + 1));
+  }
+  // Optional OCR of scans (src/analyze/ocr.ts): after the file is read, each page under its own time limit.
+  if (limits.ocr?.enabled) await ocrAttachment(content, facts, limits.ocr, limits.maxTextChars, { loadPdfJs });
   // A timeout depends on the machine's load, so only complete answers are remembered.
-  remember(key, { ...facts });
+  if (!transient(facts)) remember(key, { ...facts });
   return facts;
 }
 
@@ -387,6 +414,8 @@ async function analyze(
   facts: AttachmentFacts,
   limits: AttachmentLimits,
   run: Run,
+  nested = 0,
+  carried: EdxmlFile[] = [],
 ): Promise<void> {
   const sniffed = await sniffType(content, meta);
   facts.sniffedType = sniffed.mime;
@@ -406,8 +435,26 @@ async function analyze(
   checkDeadline(run);
   if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
   else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
-  else if (sniffed.kind === 'text') inspectText(content, facts, limits);
+  else if (sniffed.kind === 'image') inspectImage(content, facts, limits.maxPages);
+  else if (sniffed.kind === 'text' && nested === 0 && /xml/.test(sniffed.mime) && looksLikeEdxml(decodeText(content.subarray(0, 4096)))) {
+    inspectEdxml(content, facts, limits, carried);
+  } else if (sniffed.kind === 'text') inspectText(content, facts, limits);
   // Office formats besides DOCX's text (src/analyze/office.ts); then legacy Vietnamese encodings.
   if (sniffed.kind === 'office') await inspectOffice(content, facts, { maxTextChars: limits.maxTextChars, check: () => checkDeadline(run) });
   repairAttachmentText(facts, limits.maxTextChars);
+}
+
+/** An edXML package: its envelope as facts, its words as text, its files handed back to be inspected. */
+function inspectEdxml(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, carried: EdxmlFile[]): void {
+  const pkg = parseEdxml(decodeText(content));
+  if ('envelope' in pkg) {
+    facts.edxml = pkg.envelope;
+    facts.text = pkg.text.slice(0, limits.maxTextChars);
+    facts.problem = pkg.problem;
+    carried.push(...pkg.files);
+  } else {
+    // Not readable as a package: still text, searched like any XML attachment.
+    inspectText(content, facts, limits);
+    facts.problem = pkg.problem;
+  }
 }

@@ -5,12 +5,14 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
 import { checkStructure, isMalformed } from './structure.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
+import { decodeUtf7, declaresUtf7Text, subjectWithUtf7 } from './utf7.js';
 import { encodingEvidence, messageEncoding, repairBody, repairSubject } from './legacy-text.js';
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
 import { messageDate } from '../domain/period.js';
 import { splitRefs } from '../domain/refs.js';
+import { edxmlDocRef, edxmlDocumentEvidence, edxmlParties } from './edxml.js';
 import type {
   AttachmentFacts,
   DirectoryIndex,
@@ -33,7 +35,8 @@ export interface AnalyzeContext {
   limits?: AttachmentLimits;
 }
 
-export type RefSource = 'subject' | 'body' | `attachment:${number}`;
+/** `attachment:N:ocr`: found in the OCR text of attachment N; `attachment:N:edxml`: stated by its edXML envelope. */
+export type RefSource = 'subject' | 'body' | `attachment:${number}` | `attachment:${number}:ocr` | `attachment:${number}:edxml`;
 export interface FoundRef extends DocRef {
   role: 'transmitted' | 'cited';
   source: RefSource;
@@ -41,6 +44,8 @@ export interface FoundRef extends DocRef {
 
 export interface AnalyzedAttachment extends AttachmentFacts {
   signatures: Array<{ kind: string; status: 'valid' | 'invalid' | 'unverified'; reason: string }>;
+  /** Index of the attachment that carries this one (a file of an edXML package); absent for the mail's own. */
+  container?: number;
 }
 
 export interface PlannedExchange {
@@ -143,15 +148,58 @@ function dedupeRefs(found: FoundRef[]): FoundRef[] {
   return [...seen.values()];
 }
 
+const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 } as const;
+/** What is kept of each header line of a message that broke the parser's limits. */
+const DEGRADED_LINE_BYTES = 16 * 1024;
+const DEGRADED_HEAD_BYTES = 256 * 1024;
+
+/**
+ * mailparser refuses a message with more than 1,000 MIME parts or a header block over 1 MiB (its
+ * splitter's limits, error code EMAXLEN). Such a message is recorded, not dropped: it is marked
+ * malformed with the limit it hit, and analyzed from its top-level header lines alone, each cut to
+ * 16 kB, so its parties, date and subject still count.
+ */
+async function parseWithinLimits(raw: Buffer, problems: string[]): Promise<ParsedMail> {
+  try {
+    return await simpleParser(raw, PARSE_OPTIONS);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code !== 'EMAXLEN') throw err;
+    problems.push(/child nodes/i.test(e.message ?? '') ? 'limit:mime_parts' : 'limit:header_bytes');
+    return simpleParser(degradedHeaders(raw), PARSE_OPTIONS);
+  }
+}
+
+/** The top-level header lines, each at most DEGRADED_LINE_BYTES, then an empty body. Pure. */
+export function degradedHeaders(raw: Buffer): Buffer {
+  const head = raw.subarray(0, Math.min(raw.length, 8 * 1024 * 1024));
+  let end = head.indexOf('\r\n\r\n');
+  const lf = head.indexOf('\n\n');
+  if (end < 0 || (lf >= 0 && lf < end)) end = lf;
+  const block = (end < 0 ? head : head.subarray(0, end)).toString('latin1');
+  const out: string[] = [];
+  let size = 0;
+  for (const line of block.split(/\r?\n/)) {
+    const cut = line.length > DEGRADED_LINE_BYTES ? line.slice(0, DEGRADED_LINE_BYTES) : line;
+    // Content-Type would make the parser look for the parts that broke it.
+    if (/^content-(type|transfer-encoding)\s*:/i.test(cut)) continue;
+    if (size + cut.length > DEGRADED_HEAD_BYTES) break;
+    out.push(cut);
+    size += cut.length + 2;
+  }
+  return Buffer.from(`${out.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
 export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<MessageAnalysis> {
   const structure = checkStructure(raw);
   const sha256 = createHash('sha256').update(raw).digest('hex');
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 });
   const problems = [...structure.problems];
+  const parsed = await parseWithinLimits(raw, problems);
 
   const headerDate = parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   const date = messageDate(headerDate, ctx.internalDate, ctx.receivedAt);
-  const subjectText = repairSubject(raw, parsed.subject ?? '');
+  const rawSubject = parsed.headerLines.find((h) => h.key === 'subject')?.line.replace(/^subject:\s*/i, '') ?? null;
+  const subjectText = repairSubject(raw, subjectWithUtf7(rawSubject, parsed.subject ?? ''));
   const subject = subjectText.text;
   const from = addrs(parsed.from);
   const to = addrs(parsed.to);
@@ -180,13 +228,21 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     const signatures: AnalyzedAttachment['signatures'] = [];
     if (facts.kind === 'signature')
       signatures.push({ kind: 'pkcs7', status: 'unverified', reason: 'no trust anchor configured; signature not yet verified' });
-    attachments.push({ ...facts, signatures });
+    // The files an edXML package carries follow it in the list, as attachments of their own.
+    const { parts, ...own } = facts;
+    const at = attachments.push({ ...own, signatures }) - 1;
+    for (const part of parts ?? []) {
+      inline.push(false);
+      attachments.push({ ...part, signatures: [], container: at });
+    }
   }
   const contentType = headerText(parsed, 'content-type') ?? '';
   const smimeSigned = /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
 
   // References: subject, body, then attachment text, each with its role.
-  const bodyText = repairBody(raw, parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : ''));
+  let text = parsed.text;
+  if (text && declaresUtf7Text(raw.subarray(0, 65_536).toString('latin1'))) text = decodeUtf7(text);
+  const bodyText = repairBody(raw, text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : ''));
   const body = bodyText.text.slice(0, MAX_BODY_CHARS);
   const textEvidence = encodingEvidence(subjectText, bodyText, attachments);
   const found: FoundRef[] = [];
@@ -204,10 +260,24 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   take(quoted, 'body', true);
   attachments.forEach((a, i) => {
     if (a.text) take(a.text.normalize('NFC'), `attachment:${i}`);
+    if (a.ocr?.text) take(a.ocr.text, `attachment:${i}:ocr`);
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
     if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
   });
-  const refs = dedupeRefs(found);
+  // edXML is ground truth: the document its envelope states is transmitted, with its kind and date.
+  const envelopes = attachments.flatMap((a, i) => (a.edxml ? [{ env: a.edxml, i }] : []));
+  const stated = envelopes.flatMap(({ env, i }) => {
+    const r = edxmlDocRef(env);
+    return r ? [{ ...r, role: 'transmitted' as const, source: `attachment:${i}:edxml` as const }] : [];
+  });
+  const refs = dedupeRefs([...stated, ...found]);
+  const edxml = envelopes[0]?.env ?? null;
+  const edxmlSides = edxml ? edxmlParties(edxml, ctx.directory, date, parties.find((p) => p.roles.includes('from')) ?? null, []) : null;
+  if (edxmlSides?.sender) {
+    // The envelope's From OrganId outranks the From address.
+    const k = parties.findIndex((p) => p.roles.includes('from'));
+    if (k >= 0) parties[k] = edxmlSides.sender;
+  }
 
   const headersLc: Record<string, string | undefined> = {};
   for (const k of parsed.headers.keys()) headersLc[k.toLowerCase()] = headerText(parsed, k);
@@ -249,9 +319,12 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
         else receivers.push(asAgency);
       }
     }
+    // The envelope's To OrganIds name the receivers (src/analyze/edxml.ts).
+    const fromEnvelope = edxml ? edxmlParties(edxml, ctx.directory, date, fromParty, receivers) : null;
+    if (fromEnvelope?.receivers) receivers.splice(0, receivers.length, ...fromEnvelope.receivers);
     const transmitted = refs.filter((r) => r.role === 'transmitted');
     const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
-    const text = [body, ...attachments.map((a) => a.text)].join('\n');
+    const text = [body, ...attachments.map((a) => (a.ocr?.text ? `${a.text}\n${a.ocr.text}` : a.text))].join('\n');
     const attachmentFacts = attachments.filter((_, i) => !inline[i]).map((a) => ({
       filename: a.filename,
       kind: a.kind,
@@ -269,6 +342,9 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
           labels.signed = true;
           evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: 'Thư được ký số S/MIME (multipart/signed)' });
         }
+        if (fromEnvelope) evidence.push(fromEnvelope.evidence);
+        const statedBy = envelopes.find(({ env }) => doc !== null && edxmlDocRef(env)?.ref === doc);
+        if (statedBy) evidence.push(edxmlDocumentEvidence(statedBy.env));
         evidence.push(...textEvidence);
         exchanges.push({ key: hashKey(messageKey, doc ?? '', partyKey(receiver)), documentRef: doc, sender: fromParty, receiver, labels, evidence });
       }

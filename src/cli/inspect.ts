@@ -2,6 +2,7 @@
 // as JSON, without a database. Exits non-zero only when the file cannot be read or an argument is wrong.
 import { readFile } from 'node:fs/promises';
 import { analyzeMessage } from '../analyze/message.js';
+import { DEFAULT_ATTACHMENT_LIMITS } from '../analyze/attachment.js';
 import { loadConfig } from '../config/config.js';
 import { loadDirectoryFile } from '../config/directory-file.js';
 import { buildDirectory } from '../domain/directory.js';
@@ -24,6 +25,7 @@ export async function runInspect(io: Out, file: string, o: { agency?: string; di
     internalDate: null,
     receivedAt: new Date(),
     freeMailDomains: config.freeMailDomains,
+    limits: { ...DEFAULT_ATTACHMENT_LIMITS, ocr: config.analyze.ocr },
   });
   const { exchanges, ...rest } = a;
   io.out(JSON.stringify({ ...rest, exchanges: exchanges.map((e) => ({ document: e.documentRef, sender: e.sender.address, receiver: e.receiver.address, labels: e.labels })) }, null, 2));

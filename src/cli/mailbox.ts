@@ -1,13 +1,17 @@
 // `edocwatch mailbox add|list|test`: mailboxes are saved only after their connection works (unless
-// --no-test), with the password sealed by EDOCWATCH_SECRET_KEY; it is never printed or logged.
+// --no-test), with the password sealed by EDOCWATCH_SECRET_KEY; it is never printed or logged. An
+// OAuth2 mailbox (--auth oauth2) seals its refresh token and client secret the same way, read from
+// the environment or standard input like a password, never from the command line.
 import Table from 'cli-table3';
 import { requireKey, seal, unseal } from '../crypto/secrets.js';
 import { withTransaction } from '../db/pool.js';
 import { getAgency } from '../db/agencies.js';
 import { findMailbox, getMailbox, insertMailbox, listMailboxes, setMailboxEnabled, setMailboxRate, type MailboxRow } from '../db/mailboxes.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { EdocError, NotFoundError, UsageError } from '../errors.js';
 import { chooseFolders, connectImap, type ImapSettings, type Security } from '../imap/client.js';
 import { imapSettingsOf } from '../jobs/sync.js';
+import { defaultTokenFlow } from '../oauth2/flows.js';
+import { applyGrant, newSecret, serializeSecret, tokenUrlProblem, type OAuth2Client } from '../oauth2/token.js';
 import type { Config } from '../config/config.js';
 import { json, withRuntime } from './context.js';
 import type { Out } from './main.js';
@@ -28,7 +32,10 @@ export async function testConnection(s: ImapSettings, configured: string[]): Pro
   }
 }
 
-function settingsFrom(o: { host: string; port: number; security: Security; user: string; password: string; tlsInsecure: boolean }, c: Config): ImapSettings {
+function settingsFrom(
+  o: { host: string; port: number; security: Security; user: string; password: string; accessToken?: string; tlsInsecure: boolean },
+  c: Config,
+): ImapSettings {
   return {
     ...o,
     connectionTimeoutMs: c.sync.connectionTimeoutMs,
@@ -43,17 +50,18 @@ export async function runMailboxAdd(io: Out, o: Record<string, unknown>): Promis
   const port = (o.port as number | undefined) ?? (security === 'tls' ? 993 : 143);
   if (port < 1 || port > 65535) throw new UsageError(`--port: ${port} is not a TCP port`);
   const folders = String(o.folders ?? 'INBOX').split(',').map((s) => s.trim()).filter(Boolean);
-  let password: string;
-  if (o.passwordEnv && o.passwordStdin) throw new UsageError('dùng một trong / use one of --password-env or --password-stdin');
-  if (typeof o.passwordEnv === 'string') {
-    const v = process.env[o.passwordEnv];
-    if (v === undefined || v === '') throw new UsageError(`biến môi trường trống / environment variable ${o.passwordEnv} is not set`);
-    password = v;
-  } else if (o.passwordStdin) {
-    password = await readStdin();
-    if (!password) throw new UsageError('không có mật khẩu trên stdin / no password on standard input');
+  const auth = checkAuthOptions(o);
+  let password = '';
+  let oauth2: { client: OAuth2Client; refreshToken: string; clientSecret: string | null } | null = null;
+  if (auth === 'password') {
+    const pw = await readSecret(o, 'password', { vi: 'mật khẩu', en: 'password' });
+    if (pw === null) throw new UsageError('cần mật khẩu / a password is needed: --password-env VAR or --password-stdin');
+    password = pw;
   } else {
-    throw new UsageError('cần mật khẩu / a password is needed: --password-env VAR or --password-stdin');
+    const refreshToken = await readSecret(o, 'refreshToken', { vi: 'refresh token', en: 'refresh token' });
+    if (refreshToken === null) throw new UsageError('cần refresh token / a refresh token is needed with --auth oauth2: --refresh-token-env VAR or --refresh-token-stdin');
+    const clientSecret = await readSecret(o, 'clientSecret', { vi: 'client secret', en: 'client secret' });
+    oauth2 = { client: { tokenUrl: String(o.tokenUrl), clientId: String(o.clientId), scope: typeof o.scope === 'string' ? o.scope : null }, refreshToken, clientSecret };
   }
   return withRuntime(async (rt) => {
     const key = requireKey(rt.config.secretKey);
@@ -63,9 +71,31 @@ export async function runMailboxAdd(io: Out, o: Record<string, unknown>): Promis
     const host = String(o.host);
     const user = String(o.user);
     if (await findMailbox(rt.pool, host, port, user)) throw new UsageError(`hộp thư đã có / mailbox ${user} at ${host}:${port} already exists`);
-    if (o.test !== false) {
-      const watched = await testConnection(settingsFrom({ host, port, security, user, password, tlsInsecure: Boolean(o.tlsInsecure) }, rt.config), [...rt.config.sync.folders, ...folders]);
-      io.err(`kết nối tốt / connection OK; folders: ${watched.join(', ')}`);
+    const tlsInsecure = Boolean(o.tlsInsecure);
+    let secretEnc: Buffer;
+    if (oauth2 === null) {
+      if (o.test !== false) {
+        const watched = await testConnection(settingsFrom({ host, port, security, user, password, tlsInsecure }, rt.config), [...rt.config.sync.folders, ...folders]);
+        io.err(`kết nối tốt / connection OK; folders: ${watched.join(', ')}`);
+      }
+      secretEnc = seal(password, key);
+    } else {
+      let secret = newSecret(oauth2.refreshToken, oauth2.clientSecret);
+      if (o.test !== false) {
+        // The refresh first: a wrong client or a dead refresh token is named before any IMAP login.
+        const grant = await defaultTokenFlow({ client: oauth2.client, secret, user });
+        secret = applyGrant(secret, grant);
+        try {
+          const watched = await testConnection(settingsFrom({ host, port, security, user, password: '', accessToken: grant.accessToken, tlsInsecure }, rt.config), [...rt.config.sync.folders, ...folders]);
+          io.err(`kết nối tốt / connection OK (XOAUTH2); folders: ${watched.join(', ')}`);
+        } catch (err) {
+          // Nothing is saved; say so when the provider has already replaced the refresh token given.
+          if (grant.refreshToken !== null && err instanceof EdocError)
+            throw new EdocError(err.code, `${err.message} (the provider rotated the refresh token during this test: the one given is no longer valid)`, err.exitCode);
+          throw err;
+        }
+      }
+      secretEnc = seal(serializeSecret(secret), key);
     }
     const id = await insertMailbox(rt.pool, {
       agencyCode,
@@ -73,13 +103,66 @@ export async function runMailboxAdd(io: Out, o: Record<string, unknown>): Promis
       port,
       security,
       username: user,
-      secretEnc: seal(password, key),
+      secretEnc,
       folders,
-      tlsInsecure: Boolean(o.tlsInsecure),
+      tlsInsecure,
+      ...(oauth2 ? { oauth2: oauth2.client } : {}),
     });
     io.out(String(id));
     return 0;
   });
+}
+
+const OAUTH2_OPTIONS: Array<[string, string]> = [
+  ['tokenUrl', '--token-url'],
+  ['clientId', '--client-id'],
+  ['scope', '--scope'],
+  ['refreshTokenEnv', '--refresh-token-env'],
+  ['refreshTokenStdin', '--refresh-token-stdin'],
+  ['clientSecretEnv', '--client-secret-env'],
+  ['clientSecretStdin', '--client-secret-stdin'],
+];
+
+/** The --auth kind, after checking that only its own options are given; reads nothing yet. */
+function checkAuthOptions(o: Record<string, unknown>): 'password' | 'oauth2' {
+  const auth = o.auth === 'oauth2' ? 'oauth2' : 'password';
+  const given = (k: string) => o[k] !== undefined && o[k] !== false;
+  if (auth === 'password') {
+    const stray = OAUTH2_OPTIONS.filter(([k]) => given(k)).map(([, flag]) => flag);
+    if (stray.length > 0) throw new UsageError(`${stray.join(', ')}: chỉ dùng với / only with --auth oauth2`);
+    return auth;
+  }
+  const stray = [['passwordEnv', '--password-env'], ['passwordStdin', '--password-stdin']].filter(([k]) => given(k as string)).map(([, flag]) => flag);
+  if (stray.length > 0) throw new UsageError(`${stray.join(', ')}: không dùng với / not with --auth oauth2 (it uses a refresh token)`);
+  if (typeof o.tokenUrl !== 'string') throw new UsageError('--auth oauth2 cần / needs --token-url URL');
+  const problem = tokenUrlProblem(o.tokenUrl);
+  if (problem) throw new UsageError(`--token-url ${problem}`);
+  if (typeof o.clientId !== 'string' || o.clientId === '') throw new UsageError('--auth oauth2 cần / needs --client-id ID');
+  if (o.refreshTokenStdin && o.clientSecretStdin)
+    throw new UsageError('chỉ một bí mật từ stdin / only one secret can come from standard input: give the other with its -env option');
+  return auth;
+}
+
+/**
+ * A secret from `--<name>-env VAR` or `--<name>-stdin` (one trailing newline dropped), or null when
+ * neither was given. Never from the command line, where `ps` and shell history would show it.
+ */
+async function readSecret(o: Record<string, unknown>, name: 'password' | 'refreshToken' | 'clientSecret', what: { vi: string; en: string }): Promise<string | null> {
+  const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const envVar = o[`${name}Env`];
+  const fromStdin = Boolean(o[`${name}Stdin`]);
+  if (envVar !== undefined && fromStdin) throw new UsageError(`dùng một trong / use one of --${flag}-env or --${flag}-stdin`);
+  if (typeof envVar === 'string') {
+    const v = process.env[envVar];
+    if (v === undefined || v === '') throw new UsageError(`biến môi trường trống / environment variable ${envVar} is not set`);
+    return v;
+  }
+  if (fromStdin) {
+    const v = await readStdin();
+    if (!v) throw new UsageError(`không có ${what.vi} trên stdin / no ${what.en} on standard input`);
+    return v;
+  }
+  return null;
 }
 
 export function mailboxJson(m: MailboxRow, now = Date.now()) {
@@ -90,6 +173,7 @@ export function mailboxJson(m: MailboxRow, now = Date.now()) {
     port: m.port,
     security: m.security,
     user: m.username,
+    auth: m.auth_kind,
     folders: m.folders,
     enabled: m.enabled,
     max_messages_per_second: m.max_messages_per_second,
@@ -118,7 +202,7 @@ export async function runMailboxTest(io: Out, id: number): Promise<number> {
   return withRuntime(async (rt) => {
     const mb = await getMailbox(rt.pool, id);
     if (!mb) throw new NotFoundError(`không có hộp thư / no mailbox with id ${id}`);
-    const watched = await testConnection(imapSettingsOf(mb, rt.config, requireKey(rt.config.secretKey)), [...rt.config.sync.folders, ...mb.folders]);
+    const watched = await testConnection(await imapSettingsOf(mb, rt.config, requireKey(rt.config.secretKey), rt.pool), [...rt.config.sync.folders, ...mb.folders]);
     io.out(`kết nối tốt / connection OK: ${mb.username}@${mb.host}:${mb.port}; folders: ${watched.join(', ')}`);
     return 0;
   });

@@ -51,6 +51,14 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .requiredOption('--user <user>', 'IMAP user name')
     .option('--password-env <var>', 'read the password from this environment variable')
     .option('--password-stdin', 'read the password from standard input')
+    .addOption(new Option('--auth <kind>', 'password, or oauth2 (SASL XOAUTH2 with a refreshed access token)').choices(['password', 'oauth2']).default('password'))
+    .option('--token-url <url>', 'oauth2: the provider\'s token endpoint (https)')
+    .option('--client-id <id>', 'oauth2: the OAuth2 client id')
+    .option('--scope <scopes>', 'oauth2: scope sent with each refresh (space-separated), if the provider needs it')
+    .option('--refresh-token-env <var>', 'oauth2: read the refresh token from this environment variable')
+    .option('--refresh-token-stdin', 'oauth2: read the refresh token from standard input')
+    .option('--client-secret-env <var>', 'oauth2: read the client secret from this environment variable (none for a public client)')
+    .option('--client-secret-stdin', 'oauth2: read the client secret from standard input')
     .option('--folders <list>', 'folders to watch, comma-separated (the \\Sent folder is always found)', 'INBOX')
     .option('--no-test', 'save without testing the connection')
     .action(async (o: Record<string, unknown>) => setCode(await (await import('./mailbox.js')).runMailboxAdd(io, o)));
@@ -98,6 +106,12 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--jsonl', 'one JSON string per line in, one array per line out')
     .action(async (o: { jsonl?: boolean }) => setCode(await (await import('./refs.js')).runRefs(io, Boolean(o.jsonl))));
 
+  const rollups = program.command('rollups').description('số liệu tổng hợp / the rollups behind stats');
+  rollups.command('check').description('so với dữ liệu gốc / compare the rollups with the facts').option('--json', 'JSON')
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./rollups.js')).runRollupsCheck(io, Boolean(o.json))));
+  rollups.command('rebuild').description('tính lại / recompute the rollups from the facts')
+    .action(async () => setCode(await (await import('./rollups.js')).runRollupsRebuild(io)));
+
   program.command('status').description('tình trạng / mailboxes, messages by state, queues')
     .option('--json', 'JSON')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./status.js')).runStatus(io, Boolean(o.json))));
@@ -113,6 +127,16 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--issuer <code>', 'agency code of the issuing body (default: the Provincial PC)')
     .description('dựng báo cáo HTML / build the report (HTML)')
     .action(async (o: { period: string; out: string; issuer?: string }) => setCode(await (await import('./report.js')).runReportBuild(io, o)));
+  report.command('send').requiredOption('--period <period>', '2026-Q3 or 2026')
+    .option('--agency <code>', "one agency's report (default: the province-wide one)")
+    .option('--to <list>', 'recipients, comma-separated, instead of the configured ones')
+    .option('--force', 'send again to those who already have it (logged as a manual resend)')
+    .option('--json', 'JSON')
+    .description('gửi báo cáo qua thư / email the report (each recipient at most once unless --force)')
+    .action(async (o: { period: string; agency?: string; to?: string; force?: boolean; json?: boolean }) => setCode(await (await import('./report.js')).runReportSend(io, o)));
+  report.command('log').option('--period <period>', 'only this period').option('--json', 'JSON')
+    .description('nhật ký gửi báo cáo / the delivery log')
+    .action(async (o: { period?: string; json?: boolean }) => setCode(await (await import('./report.js')).runReportLog(io, o)));
 
   program.command('demo').description('chạy thử toàn bộ quy trình / the whole pipeline on generated sample mail')
     .option('--count <n>', 'messages to generate', intArg('--count'), 600)

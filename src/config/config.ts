@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { repoRoot } from './paths.js';
 import { EdocError } from '../errors.js';
 import { KPI_IDS } from '../domain/kpi.js';
+import type { OcrOptions } from '../analyze/ocr.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const TARGET_RE = /^(>=|<=|>|<)\s*(0(\.\d+)?|1(\.0+)?)$/;
@@ -71,6 +72,22 @@ const schema = z.object({
     max_attachment_bytes: positiveInt,
     max_pdf_pages: positiveInt,
     attachment_timeout_ms: positiveInt,
+    ocr: z.object({
+      enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+      languages: z.string().regex(/^[A-Za-z_]+(\+[A-Za-z_]+)*$/, 'must be tesseract languages joined by "+", e.g. vie+eng'),
+      timeout_ms: positiveInt,
+      max_pages: positiveInt.max(10_000),
+      max_pixels: positiveInt,
+      command: z.string().min(1),
+    }),
+  }),
+  reports: z.object({
+    // The From of report emails, e.g. "Sở Thông tin và Truyền thông <baocao@stttt.sonminh.gov.vn>".
+    from: z.string().min(3).nullable(),
+    recipients: z.object({
+      province: z.array(z.string().email()),
+      agencies: z.record(z.string().min(1), z.array(z.string().email())),
+    }),
   }),
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
@@ -114,7 +131,8 @@ export interface Config {
     socketTimeoutMs: number;
     folders: string[];
   };
-  analyze: { concurrency: number; extraProcesses: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number };
+  analyze: { concurrency: number; extraProcesses: number; maxAttachmentBytes: number; maxPdfPages: number; attachmentTimeoutMs: number; ocr: OcrOptions };
+  reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
 }
@@ -137,6 +155,7 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_POLL_SECONDS: 'sync.poll_interval_seconds',
   EDOCWATCH_IDLE: 'sync.idle',
   EDOCWATCH_ANALYZE_PROCESSES: 'analyze.extra_processes',
+  EDOCWATCH_OCR: 'analyze.ocr.enabled',
 };
 
 export class ConfigError extends EdocError {
@@ -252,7 +271,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttachmentBytes: c.analyze.max_attachment_bytes,
       maxPdfPages: c.analyze.max_pdf_pages,
       attachmentTimeoutMs: c.analyze.attachment_timeout_ms,
+      ocr: {
+        enabled: c.analyze.ocr.enabled,
+        languages: c.analyze.ocr.languages,
+        timeoutMs: c.analyze.ocr.timeout_ms,
+        maxPages: c.analyze.ocr.max_pages,
+        maxPixels: c.analyze.ocr.max_pixels,
+        command: c.analyze.ocr.command,
+      },
     },
+    reports: { from: c.reports.from, recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies } },
     freeMailDomains: c.free_mail_domains,
     targets: Object.fromEntries(
       Object.entries(c.targets).map(([y, t]) => [y, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, parseTarget(v)]))]),

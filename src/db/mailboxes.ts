@@ -10,7 +10,12 @@ export interface MailboxRow {
   security: Security;
   username: string;
   auth_kind: 'password' | 'oauth2';
+  /** The password, or for OAuth2 the sealed JSON of src/oauth2/token.ts (refresh token, access token …). */
   secret_enc: Buffer;
+  /** OAuth2 only (0006_oauth2.sql): token endpoint, client id, scope sent on refresh. */
+  oauth_token_url: string | null;
+  oauth_client_id: string | null;
+  oauth_scope: string | null;
   folders: string[];
   tls_insecure: boolean;
   enabled: boolean;
@@ -32,13 +37,19 @@ export interface NewMailbox {
   secretEnc: Buffer;
   folders: string[];
   tlsInsecure: boolean;
+  /** Password login when absent. */
+  oauth2?: { tokenUrl: string; clientId: string; scope: string | null };
 }
 
 export async function insertMailbox(db: Queryable, m: NewMailbox): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO mailboxes (agency_code, host, port, security, username, secret_enc, folders, tls_insecure)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8) RETURNING id`,
-    [m.agencyCode, m.host, m.port, m.security, m.username, m.secretEnc, m.folders, m.tlsInsecure],
+    `INSERT INTO mailboxes (agency_code, host, port, security, username, secret_enc, folders, tls_insecure,
+                            auth_kind, oauth_token_url, oauth_client_id, oauth_scope)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10, $11, $12) RETURNING id`,
+    [
+      m.agencyCode, m.host, m.port, m.security, m.username, m.secretEnc, m.folders, m.tlsInsecure,
+      m.oauth2 ? 'oauth2' : 'password', m.oauth2?.tokenUrl ?? null, m.oauth2?.clientId ?? null, m.oauth2?.scope ?? null,
+    ],
   );
   return (rows[0] as { id: number }).id;
 }

@@ -29,6 +29,10 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ ...pgSettings(databaseUrl), max });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one between two queries (a sync's advisory-lock session, a transaction):
+  // pg emits 'error' on it with no listener of the pool's. It becomes unqueryable, its next query
+  // fails like any other, and release() drops it from the pool.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -1,5 +1,8 @@
 // The counts behind `stats`: exchanges of a period grouped by agency side and labels (the KPI
-// arithmetic is the pure src/domain/kpi.ts), message counts, and mailbox activity for K7.
+// arithmetic is the pure src/domain/kpi.ts), message counts, and mailbox activity for K7. They are
+// read from the rollups (migration 0004: per local day, kept by triggers), not from the facts, so
+// a year costs the same at 10 million messages as at 10 thousand; src/db/rollups.ts proves the two
+// agree. Periods start and end at local midnight, so they are whole days.
 // Each exchange appears under each agency on its sides; the sender side (or the only agency side)
 // carries provinceWeight 1 so that province-wide totals count it once.
 import type { AccountCount, ExchangeCount } from '../domain/kpi.js';
@@ -11,7 +14,10 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
     digitization: ExchangeCount['digitization']; signed: boolean; secret: boolean; has_document: boolean;
     direction: ExchangeCount['direction']; weight: number; n: number;
   }>(
-    `WITH e AS (SELECT * FROM exchanges WHERE msg_date >= $1 AND msg_date < $2),
+    `WITH e AS (
+       SELECT NULLIF(sender_agency, '') AS sender_agency, NULLIF(receiver_agency, '') AS receiver_agency, flow,
+              NULLIF(form, '') AS form, digitization, signed, secret, has_document, n
+         FROM exchange_rollup WHERE day >= edocwatch_local_day($1) AND day < edocwatch_local_day($2) AND n <> 0),
      sides AS (
        SELECT e.*, e.sender_agency AS agency_code,
               CASE WHEN e.sender_agency = e.receiver_agency THEN 'internal' ELSE 'outbound' END AS direction, 1 AS weight
@@ -20,7 +26,7 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
        SELECT e.*, e.receiver_agency, 'inbound', CASE WHEN e.sender_agency IS NULL THEN 1 ELSE 0 END
          FROM e WHERE e.receiver_agency IS NOT NULL AND e.receiver_agency IS DISTINCT FROM e.sender_agency)
      SELECT s.agency_code, a.level, s.flow, s.form, s.digitization, s.signed, s.secret, s.has_document, s.direction,
-            s.weight, count(*)::int AS n
+            s.weight, sum(s.n)::int AS n
        FROM sides s JOIN agencies a ON a.code = s.agency_code
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
     [start, end],
@@ -44,12 +50,12 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
 export async function accountCounts(db: Queryable, start: Date, end: Date): Promise<AccountCount[]> {
   const { rows } = await db.query<{ agency_code: string; level: AccountCount['level']; accounts: number; active: number; sent: number; received: number }>(
     `SELECT b.agency_code, a.level, count(DISTINCT b.id)::int AS accounts,
-            count(DISTINCT m.mailbox_id)::int AS active,
-            count(m.id) FILTER (WHERE m.direction IN ('outbound','internal'))::int AS sent,
-            count(m.id) FILTER (WHERE m.direction = 'inbound')::int AS received
+            count(DISTINCT r.mailbox_id)::int AS active,
+            COALESCE(sum(r.n) FILTER (WHERE r.direction IN ('outbound','internal')), 0)::int AS sent,
+            COALESCE(sum(r.n) FILTER (WHERE r.direction = 'inbound'), 0)::int AS received
        FROM mailboxes b JOIN agencies a ON a.code = b.agency_code
-       LEFT JOIN messages m ON m.mailbox_id = b.id AND m.msg_date >= $1 AND m.msg_date < $2
-            AND m.state IN ('analyzed', 'malformed')
+       LEFT JOIN message_rollup r ON r.mailbox_id = b.id AND r.day >= edocwatch_local_day($1) AND r.day < edocwatch_local_day($2)
+            AND r.state IN ('analyzed', 'malformed') AND r.n > 0
       GROUP BY 1, 2`,
     [start, end],
   );
@@ -66,9 +72,9 @@ export interface MessageTotals {
 /** Messages (distinct per mailbox) and exchanges of a period; all time when start/end are null. */
 export async function messageTotals(db: Queryable, start: Date | null, end: Date | null, agency?: string): Promise<MessageTotals> {
   const { rows } = await db.query<{ state: string; n: number }>(
-    `SELECT m.state, count(*)::int AS n FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-      WHERE ($1::timestamptz IS NULL OR COALESCE(m.msg_date, m.internal_date, m.fetched_at) >= $1)
-        AND ($2::timestamptz IS NULL OR COALESCE(m.msg_date, m.internal_date, m.fetched_at) < $2)
+    `SELECT r.state, sum(r.n)::int AS n FROM message_rollup r JOIN mailboxes b ON b.id = r.mailbox_id
+      WHERE ($1::timestamptz IS NULL OR r.day >= edocwatch_local_day($1))
+        AND ($2::timestamptz IS NULL OR r.day < edocwatch_local_day($2))
         AND ($3::text IS NULL OR b.agency_code = $3)
       GROUP BY 1`,
     [start, end, agency ?? null],

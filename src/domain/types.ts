@@ -98,6 +98,60 @@ export interface AttachmentFacts {
   encoding: LegacyEncoding | null;
   /** A limit this attachment hit, or an error reading it; null when read whole. */
   problem: string | null;
+  /** Pixel size of an image (the first page of a multi-page TIFF); absent for other kinds. */
+  image?: { width: number; height: number } | null;
+  /** Text recognized by OCR (analyze.ocr), kept apart from `text`; absent when OCR did not run. */
+  ocr?: OcrFacts | null;
+  /** The envelope of an edXML package (QCVN 102:2016); absent for other files. */
+  edxml?: EdxmlEnvelope | null;
+  /** Files carried inside this one (an edXML package's attachments), inspected like attachments. */
+  parts?: AttachmentFacts[];
+}
+
+/** What OCR of a scanned attachment gave (src/analyze/ocr.ts). */
+export interface OcrFacts {
+  engine: 'tesseract';
+  /** Tesseract languages used, e.g. `vie+eng`. */
+  languages: string;
+  /** Pages recognized. */
+  pages: number;
+  /** Length of `text`. */
+  chars: number;
+  /** The recognized text, NFC, truncated to the text limit. */
+  text: string;
+  /** Limits hit and failures (`unavailable:ocr: tesseract not installed`, `timeout:ocr`, `over_limit:pixels`…). */
+  problems: string[];
+}
+
+/** An organization named in an edXML envelope by its identifier code (OrganId). */
+export interface EdxmlOrgan {
+  code: string;
+  name: string | null;
+}
+
+/** The envelope (edXMLHeader/MessageHeader) of an edXML package: ground truth about the document it carries. */
+export interface EdxmlEnvelope {
+  /** The namespace the package declares: `http://www.mic.gov.vn/TBT/QCVN_102_2016`, or the older `http://www.go.vn/eDoc`. */
+  namespace: string | null;
+  from: EdxmlOrgan | null;
+  to: EdxmlOrgan[];
+  /** CodeNumber/CodeNotation as canonical reference (`2888/UBND-VX`), null when absent. */
+  code: string | null;
+  codeNumber: string | null;
+  codeNotation: string | null;
+  /** DocumentType/TypeName, e.g. `Công văn`. */
+  type: string | null;
+  place: string | null;
+  /** PromulgationDate as ISO YYYY-MM-DD, null when absent or unreadable. */
+  date: string | null;
+  subject: string | null;
+  signer: { competence: string | null; position: string | null; fullName: string | null } | null;
+  /** The DocumentId of the exchange platform, when present. */
+  documentId: string | null;
+  /** Attachments the package carries (names as stated in it). */
+  attachments: Array<{ name: string | null; contentType: string | null; size: number }>;
+  /** An XML signature element is present (not verified here). */
+  signaturePresent: boolean;
 }
 
 /** A document reference (số/ký hiệu) found in text. The JSON contract of `edocwatch refs`. */

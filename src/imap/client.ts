@@ -13,6 +13,8 @@ export interface ImapSettings {
   security: Security;
   user: string;
   password: string;
+  /** SASL XOAUTH2 with this bearer token instead of the password (OAuth2 mailboxes, src/oauth2/). */
+  accessToken?: string;
   tlsInsecure: boolean;
   connectionTimeoutMs: number;
   greetingTimeoutMs: number;
@@ -22,11 +24,11 @@ export interface ImapSettings {
 /** Names servers really give the sent folder, for servers without SPECIAL-USE. */
 export const SENT_FALLBACK_NAMES = ['Sent', 'Sent Items', 'Sent Messages', 'Thư đã gửi', 'INBOX.Sent', 'INBOX/Sent'];
 
-export function imapError(err: unknown, s: Pick<ImapSettings, 'host' | 'port' | 'user'>): ServiceError {
+export function imapError(err: unknown, s: Pick<ImapSettings, 'host' | 'port' | 'user'> & { accessToken?: string }): ServiceError {
   const e = err as { code?: string; authenticationFailed?: boolean; message?: string; responseText?: string };
   const where = `${s.host}:${s.port}`;
   if (e.authenticationFailed)
-    return new ServiceError('E_IMAP_AUTH', `đăng nhập IMAP bị từ chối / IMAP login refused for ${s.user} at ${where}: wrong user name or password`);
+    return new ServiceError('E_IMAP_AUTH', `đăng nhập IMAP bị từ chối / IMAP login refused for ${s.user} at ${where}: ${s.accessToken !== undefined ? 'the OAuth2 access token was not accepted (XOAUTH2)' : 'wrong user name or password'}`);
   switch (e.code) {
     case 'ECONNREFUSED':
       return new ServiceError('E_IMAP_UNREACHABLE', `không kết nối được / connection refused by ${where}: is the IMAP server running on that port?`);
@@ -54,7 +56,7 @@ export function imapFlowOptions(s: ImapSettings, extra: Partial<ImapFlowOptions>
     port: s.port,
     secure: s.security === 'tls',
     doSTARTTLS: s.security === 'starttls' ? true : s.security === 'none' ? false : undefined,
-    auth: { user: s.user, pass: s.password },
+    auth: s.accessToken !== undefined ? { user: s.user, accessToken: s.accessToken } : { user: s.user, pass: s.password },
     tls: { rejectUnauthorized: !s.tlsInsecure },
     logger: false,
     connectionTimeout: s.connectionTimeoutMs,

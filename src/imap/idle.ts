@@ -1,9 +1,12 @@
 // Near-real-time sync: one IMAP connection per mailbox sits in IDLE on INBOX (read-only) and calls
 // back when new mail arrives, beside the scheduled poll. A connection that drops — or dies
 // silently, which IDLE restarts every `maxIdleTime` reveal — is reopened with exponential backoff
-// and jitter, so a fleet of workers does not reconnect in lockstep.
+// and jitter, so a fleet of workers does not reconnect in lockstep. Settings may be a function, called
+// before every connection: an OAuth2 mailbox needs a fresh access token for each (src/oauth2/). A
+// refused credential is not hammered: the watcher waits `credentialRetryMs` before trying again.
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import { EdocError } from '../errors.js';
 import { imapFlowOptions, type ImapSettings } from './client.js';
 
 export interface IdleOptions {
@@ -12,6 +15,16 @@ export interface IdleOptions {
   maxBackoffMs: number;
   /** For tests: no randomness in the backoff. */
   random?: () => number;
+  /** After a refused login or token refresh, the wait before trying again (default 15 min). */
+  credentialRetryMs?: number;
+}
+
+/** Failures that a quick retry cannot cure, and that would lock accounts or spam the provider. */
+const CREDENTIAL_CODES = new Set(['E_IMAP_AUTH', 'E_IMAP_OAUTH', 'E_SECRET_KEY', 'E_NOT_FOUND']);
+
+function isCredentialFailure(err: unknown): boolean {
+  if (err instanceof EdocError) return CREDENTIAL_CODES.has(err.code);
+  return (err as { authenticationFailed?: boolean } | null)?.authenticationFailed === true;
 }
 
 /** The wait before reconnect attempt `attempt` (1-based): exponential, capped, with full jitter above half. */
@@ -24,9 +37,10 @@ export class IdleWatcher {
   private stopped = false;
   private client: ImapFlow | null = null;
   private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
 
   constructor(
-    private readonly settings: ImapSettings,
+    private readonly settings: ImapSettings | (() => Promise<ImapSettings>),
     private readonly onNewMail: () => void,
     private readonly log: Logger,
     private readonly opts: IdleOptions = { maxIdleMs: 5 * 60_000, maxBackoffMs: 60_000 },
@@ -38,6 +52,7 @@ export class IdleWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
     const c = this.client;
     if (c) await c.logout().catch(() => c.close());
     await this.running;
@@ -46,30 +61,43 @@ export class IdleWatcher {
   private async loop(): Promise<void> {
     let attempt = 0;
     while (!this.stopped) {
-      const s = this.settings;
-      const client = new ImapFlow(imapFlowOptions(s, { maxIdleTime: this.opts.maxIdleMs }));
-      client.on('error', () => undefined);
-      this.client = client;
+      let s: ImapSettings | null = null;
+      let client: ImapFlow | null = null;
+      let refused = false;
       try {
-        const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-        await client.connect();
-        await client.mailboxOpen('INBOX', { readOnly: true });
+        s = typeof this.settings === 'function' ? await this.settings() : this.settings;
+        if (this.stopped) break;
+        const c = new ImapFlow(imapFlowOptions(s, { maxIdleTime: this.opts.maxIdleMs }));
+        client = c;
+        c.on('error', () => undefined);
+        this.client = c;
+        const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+        await c.connect();
+        await c.mailboxOpen('INBOX', { readOnly: true });
         attempt = 0;
-        client.on('exists', (e: { count: number; prevCount: number }) => {
+        c.on('exists', (e: { count: number; prevCount: number }) => {
           if (e.count > e.prevCount) this.onNewMail();
         });
         // Whatever arrived while we were not listening.
         this.onNewMail();
         await closed;
       } catch (err) {
-        this.log.warn({ host: s.host, user: s.user, err: (err as Error).message }, 'IDLE connection failed');
-        client.close();
+        refused = isCredentialFailure(err);
+        this.log.warn({ host: s?.host, user: s?.user, err: (err as Error).message }, 'IDLE connection failed');
+        client?.close();
       }
       if (this.stopped) break;
       attempt++;
-      const wait = backoffMs(attempt, this.opts.maxBackoffMs, this.opts.random);
-      this.log.info({ host: s.host, user: s.user, attempt, waitMs: wait }, 'IDLE reconnecting');
-      await new Promise((r) => setTimeout(r, wait));
+      const wait = refused ? (this.opts.credentialRetryMs ?? 15 * 60_000) : backoffMs(attempt, this.opts.maxBackoffMs, this.opts.random);
+      this.log.info({ host: s?.host, user: s?.user, attempt, waitMs: wait }, 'IDLE reconnecting');
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, wait);
+        this.wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      this.wake = null;
     }
   }
 }

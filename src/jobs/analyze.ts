@@ -67,6 +67,7 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
       maxPages: deps.config.analyze.maxPdfPages,
       maxTextChars: 200_000,
       timeoutMs: deps.config.analyze.attachmentTimeoutMs,
+      ocr: deps.config.analyze.ocr,
     },
   });
   // One statement: atomic on its own, no transaction round trips needed.

@@ -8,11 +8,10 @@ import { hostname } from 'node:os';
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { unseal } from '../crypto/secrets.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
 import { addLocation, dedupKey, knownMessageIds, knownUids, markLocationsGone, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
-import { EdocError, NotFoundError } from '../errors.js';
+import { EdocError, NotFoundError, ServiceError } from '../errors.js';
 import {
   chooseFolders,
   connectImap,
@@ -27,6 +26,7 @@ import {
   type MessageMeta,
 } from '../imap/client.js';
 import { Pacer } from './pacer.js';
+import { forgetAccessToken, mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
 import type { RawStore } from '../store/raw-store.js';
 
@@ -72,13 +72,14 @@ export interface SyncProgress {
   total: number;
 }
 
-export function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer): ImapSettings {
+/** Connection settings of a mailbox; for an OAuth2 mailbox this gets a valid access token (may refresh). */
+export async function imapSettingsOf(mb: MailboxRow, config: Config, key: Buffer, pool: Pool): Promise<ImapSettings> {
   return {
     host: mb.host,
     port: mb.port,
     security: mb.security,
     user: mb.username,
-    password: unseal(mb.secret_enc, key),
+    ...(await mailboxCredentials(pool, mb, key)),
     tlsInsecure: mb.tls_insecure,
     connectionTimeoutMs: config.sync.connectionTimeoutMs,
     greetingTimeoutMs: config.sync.greetingTimeoutMs,
@@ -126,6 +127,13 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
   // One sync at a time per mailbox across every process and host: the BullMQ job id already
   // serializes jobs; the advisory lock also covers a `sync` run beside long-running workers.
   const lockClient = await pool.connect();
+  // The lock lives in this session: if Postgres ends it (a restart), the lock is gone with it and
+  // the sync must stop before its next batch rather than go on unprotected.
+  let lockLost: Error | null = null;
+  const onLockError = (err: Error) => {
+    lockLost = err;
+  };
+  lockClient.on('error', onLockError);
   let client: ImapFlow | null = null;
   let runId: number | null = null;
   try {
@@ -134,7 +142,7 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
       return { mailboxId, folders: [], newMessages: 0 };
     }
     runId = await startRun(lockClient, mailboxId, backfill ? 'backfill' : 'sync');
-    const settings = imapSettingsOf(mb, config, config.secretKey);
+    const settings = await imapSettingsOf(mb, config, config.secretKey, pool);
     const expunged: ExpungeNotice[] = [];
     client = await connectImap(settings, { onExpunge: (n) => expunged.push(n) });
     const folders = chooseFolders(await client.list(), [...config.sync.folders, ...mb.folders]);
@@ -142,7 +150,7 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
     const results: FolderResult[] = [];
     for (const f of folders) {
       expunged.length = 0;
-      results.push(await syncFolder(client, mb, f.path, f.specialUse, { ...deps, pacer, expunged, backfill }));
+      results.push(await syncFolder(client, mb, f.path, f.specialUse, { ...deps, pacer, expunged, backfill, lockHeld: () => lockLost === null }));
     }
     await recordSyncOutcome(pool, mailboxId, null);
     const newMessages = results.reduce((s, r) => s + r.stored, 0);
@@ -152,11 +160,15 @@ export async function syncMailbox(mailboxId: number, deps: SyncDeps, backfill?: 
     const e = err instanceof EdocError ? err : imapError(err, { host: mb.host, port: mb.port, user: mb.username });
     await recordSyncOutcome(pool, mailboxId, e.message).catch(() => undefined);
     if (runId !== null) await finishRun(lockClient, runId, mailboxId, null, e.message).catch(() => undefined);
+    // An access token the server refused is not presented again: the next attempt refreshes.
+    if (e.code === 'E_IMAP_AUTH' && mb.auth_kind === 'oauth2') await forgetAccessToken(pool, mailboxId, config.secretKey).catch(() => undefined);
     throw e;
   } finally {
     if (client) await client.logout().catch(() => client?.close());
-    await lockClient.query('SELECT pg_advisory_unlock($1, $2)', [SYNC_LOCK_CLASS, mailboxId]).catch(() => undefined);
-    lockClient.release();
+    if (lockLost === null) await lockClient.query('SELECT pg_advisory_unlock($1, $2)', [SYNC_LOCK_CLASS, mailboxId]).catch(() => undefined);
+    lockClient.off('error', onLockError);
+    // A session that lost its server is not given back to the pool.
+    lockClient.release(lockLost ?? undefined);
   }
 }
 
@@ -165,6 +177,8 @@ interface FolderDeps extends SyncDeps {
   /** Filled by the connection while the folder is opened (QRESYNC VANISHED). */
   expunged: ExpungeNotice[];
   backfill: BackfillRange | undefined;
+  /** False once the session holding the mailbox's advisory lock has died. */
+  lockHeld: () => boolean;
 }
 
 interface StoredRaw {
@@ -243,6 +257,8 @@ async function fetchUids(
   const { pool, queues, config } = deps;
   const batch = config.sync.fetchBatch;
   for (let i = 0; i < uids.length; i += batch) {
+    if (!deps.lockHeld())
+      throw new ServiceError('E_DB_UNREACHABLE', 'mất khóa đồng bộ / lost the mailbox sync lock (the database connection ended); the job will be retried');
     const chunkUids = uids.slice(i, i + batch);
     const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
     const metas = await fetchMetas(

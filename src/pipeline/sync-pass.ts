@@ -7,6 +7,7 @@ import { QueueEvents, type Job } from 'bullmq';
 import type { Config } from '../config/config.js';
 import { repoRoot } from '../config/paths.js';
 import { listMailboxes } from '../db/mailboxes.js';
+import { databaseError } from '../db/pool.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import { NotFoundError } from '../errors.js';
 import { addOnce, analyzeJobId, backfillJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
@@ -159,10 +160,11 @@ export async function drainAnalyze(rt: Runtime, mailboxIds: number[], onProgress
   for (;;) {
     const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     const queued = Object.values(c).reduce((a, b) => a + b, 0);
-    const { rows } = await rt.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM messages WHERE state = 'pending' AND mailbox_id = ANY($1::bigint[])`,
-      [mailboxIds],
-    );
+    const { rows } = await rt.pool
+      .query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE state = 'pending' AND mailbox_id = ANY($1::bigint[])`, [mailboxIds])
+      .catch((err: unknown) => {
+        throw databaseError(err, rt.config.databaseUrl);
+      });
     const pending = rows[0]?.n ?? 0;
     if (total < pending) total = pending;
     onProgress?.({ phase: 'analyze', done: total - pending, total });

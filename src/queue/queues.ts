@@ -16,7 +16,10 @@ export interface AnalyzePayload {
   messageId: number;
 }
 export interface ReportPayload {
-  period: string;
+  /** Which schedule fired: the report is on the quarter or year that just ended. */
+  kind: 'quarter' | 'year';
+  /** A period given explicitly, instead of the one the firing time implies. */
+  period?: string;
 }
 
 export const syncJobId = (mailboxId: number): string => `mailbox-${mailboxId}`;

@@ -6,18 +6,13 @@ import { createRuntime } from '../runtime.js';
 import { QUEUE_NAMES, type QueueName } from './queues.js';
 import { checkRedis, startWorkers } from './workers.js';
 import { IdleWatchers, requeueUnfinished, schedulePolls } from './schedule.js';
-
-/** Queues that have processors in this version. */
-export const RUNNABLE_QUEUES: readonly QueueName[] = ['sync', 'analyze'];
+import { scheduleReports } from '../report/schedule.js';
 
 export function parseQueues(list: string): QueueName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
   if (bad.length || names.length === 0)
     throw new UsageError(`--queues: unknown queue ${bad.join(', ') || '(none)'}; choose from ${QUEUE_NAMES.join(', ')}`);
-  const notYet = names.filter((n) => !(RUNNABLE_QUEUES as readonly string[]).includes(n));
-  if (notYet.length)
-    throw new UsageError(`--queues: ${notYet.join(', ')} has no worker in this version (reports are built with \`edocwatch report build\`)`);
   return names as QueueName[];
 }
 
@@ -33,6 +28,7 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
       if (names.includes('sync')) await schedulePolls(rt, atStart);
       if (idle) await idle.refresh();
       if (names.includes('analyze')) await requeueUnfinished(rt, atStart);
+      if (names.includes('report') && atStart) await scheduleReports(rt);
     };
     await rederive(true);
     const timer = setInterval(() => void rederive(false).catch((err: Error) => rt.log.error({ err: err.message }, 're-deriving work failed')), 60_000);

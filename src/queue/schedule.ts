@@ -67,7 +67,8 @@ export class IdleWatchers {
         void addOnce(this.rt.queues().sync, 'sync', { mailboxId: m.id }, syncJobId(m.id)).catch((err: Error) =>
           this.rt.log.error({ mailboxId: m.id, err: err.message }, 'queueing a sync after IDLE failed'),
         );
-      const w = new IdleWatcher(imapSettingsOf(m, this.rt.config, key), onNewMail, this.rt.log, {
+      // Settings are made anew for each connection: an OAuth2 mailbox needs a valid access token.
+      const w = new IdleWatcher(() => imapSettingsOf(m, this.rt.config, key, this.rt.pool), onNewMail, this.rt.log.child({ mailboxId: m.id }), {
         maxIdleMs: this.rt.config.sync.idleRestartSeconds * 1000,
         maxBackoffMs: 60_000,
       });

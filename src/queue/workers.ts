@@ -6,7 +6,7 @@ import { redactUrl } from '../logger.js';
 import { analyzeStoredMessage, markFailed } from '../jobs/analyze.js';
 import { syncMailbox } from '../jobs/sync.js';
 import type { Runtime } from '../runtime.js';
-import { redisClient, redisConnection, type AnalyzePayload, type QueueName, type SyncPayload } from './queues.js';
+import { redisClient, redisConnection, type AnalyzePayload, type QueueName, type ReportPayload, type SyncPayload } from './queues.js';
 
 /** A backfill job's days as dates (IMAP compares the date part only). */
 function backfillRange(p: SyncPayload): { since?: Date; before?: Date } {
@@ -17,7 +17,7 @@ function backfillRange(p: SyncPayload): { since?: Date; before?: Date } {
 }
 
 /** Sync failures that waiting cannot cure. */
-const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
+const NO_RETRY = new Set(['E_IMAP_AUTH', 'E_IMAP_OAUTH', 'E_SECRET_KEY', 'E_NOT_FOUND', 'E_IMAP_TLS']);
 
 export interface WorkerSet {
   workers: Worker[];
@@ -82,6 +82,20 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) void markFailed(rt.pool, job.data.messageId, err.message).catch(() => undefined);
     });
     workers.push(w);
+  }
+  if (names.includes('report')) {
+    workers.push(
+      new Worker<ReportPayload>(
+        'report',
+        async (job: Job<ReportPayload>) => {
+          const { runReportJob } = await import('../report/schedule.js');
+          const results = await runReportJob(rt, job);
+          return { sent: results.filter((r) => r.status === 'sent').length, skipped: results.filter((r) => r.status !== 'sent').length };
+        },
+        // One report at a time: they share the SMTP server and are few.
+        { ...common, concurrency: 1 },
+      ),
+    );
   }
   for (const w of workers) {
     w.on('error', (err) => rt.log.error({ queue: w.name, err: err.message }, 'worker error'));

@@ -59,4 +59,21 @@ describe('the real-world MIME corpus', () => {
     expect(a.message.state).toBe('analyzed');
     expect(a.message.textPreview.startsWith('Hello Đoàn,')).toBe(true);
   });
+
+  it.each([
+    ['mail-rb__japanese_shift_jis.eml', 'test', 'あいうえお このメールはテスト用のメールです。'],
+    ['mimekit__japanese.eml', '日本語メールテスト (testing Japanese emails)', '日本語が'],
+    ['mail-rb__ks_c_5601-1987.eml', 'test', '스티해'],
+    ['mail-rb__raw_email.eml', 'NOTE: 한국말로 하는 것', '대부분의 마찬가지로, 우리는 하나님을 믿습니다.'],
+    ['mimekit__tnef-ukr.eml', 'rr test 7', 'шостий'],
+    // Its body is UTF-8 declared GB2312, and is still read as GB2312 (a known gap); the subject is right.
+    ['spamscope__mail_test_12.eml', '代开各地增值税发票', null],
+    ['zbateson__m0006.eml', 'Die Hasen und die Frösche (Microsoft Outlook 00)', 'Die Hasen klagten einst über ihre mißliche Lage; "wir leben"'],
+    ['kernel-lists__git-windows-1258-8bit.eml', null, 'Hello Đoàn,'],
+  ])('reads the charset of %s right: subject and body', async (f, subject, body) => {
+    const a = await analyze(f);
+    if (subject !== null) expect(a.message.subject).toBe(subject);
+    if (body !== null) expect(a.message.textPreview.replace(/\s+/g, ' ')).toContain(body);
+    expect(a.message.textPreview).not.toMatch(/\+A[A-Za-z0-9]{2}-/);
+  });
 });

@@ -189,3 +189,24 @@ describe('messageDate', () => {
     expect(messageDate(header, internal, received)).toBe(header);
   });
 });
+
+describe('the period a scheduled report covers', async () => {
+  const { reportPeriodFor, firedAtOf, scopesToSend } = await import('../../src/report/schedule.js');
+  it('is the quarter or year that just ended, in Asia/Ho_Chi_Minh', () => {
+    // 07:00 +07 on 1 October is 00:00 UTC: the quarter that ended is Q3.
+    expect(reportPeriodFor('quarter', new Date('2026-10-01T00:00:00Z'))).toBe('2026-Q3');
+    // 23:30 UTC on 31 December is already 1 January locally.
+    expect(reportPeriodFor('quarter', new Date('2026-12-31T23:30:00Z'))).toBe('2026-Q4');
+    expect(reportPeriodFor('year', new Date('2027-01-01T00:30:00Z'))).toBe('2026');
+    expect(reportPeriodFor('quarter', new Date('2027-01-01T00:00:00Z'))).toBe('2026-Q4');
+  });
+  it('takes the firing time from the scheduler, else from the job id, else from the job', () => {
+    expect(firedAtOf({ id: 'x', opts: { prevMillis: 1000 } as never, timestamp: 5 }).getTime()).toBe(1000);
+    expect(firedAtOf({ id: 'repeat:report-quarterly:1798761600000', opts: {}, timestamp: 5 }).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    expect(firedAtOf({ id: 'manual-1', opts: {}, timestamp: 7 }).getTime()).toBe(7);
+  });
+  it('sends to the province and to the agencies that have recipients, in code order', () => {
+    expect(scopesToSend({ reports: { from: 'x', recipients: { province: ['a@b.vn'], agencies: { '000.00.05.H30': ['c@d.vn'], '000.00.02.H30': ['e@f.vn'], '000.00.09.H30': [] } } } })).toEqual(['province', '000.00.02.H30', '000.00.05.H30']);
+    expect(scopesToSend({ reports: { from: 'x', recipients: { province: [], agencies: {} } } })).toEqual([]);
+  });
+});

@@ -1,0 +1,86 @@
+// The rollup tables (migration 0004): checked against the facts and rebuilt from them. The triggers
+// keep them current; these functions prove it (`edocwatch rollups check`) and repair them after a
+// manual change of the facts with triggers disabled, or a bug (`edocwatch rollups rebuild`).
+import type { Pool, Queryable } from './pool.js';
+import { withTransaction } from './pool.js';
+
+/** The rollups as the facts give them now, one SELECT per table. */
+const EXPECTED_EXCHANGES = `
+  SELECT edocwatch_local_day(msg_date) AS day, COALESCE(sender_agency, '') AS sender_agency, COALESCE(receiver_agency, '') AS receiver_agency,
+         flow, COALESCE(form, '') AS form, digitization, signed, secret, has_document, count(*)::bigint AS n
+    FROM exchanges GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`;
+const EXPECTED_MESSAGES = `
+  SELECT edocwatch_local_day(COALESCE(msg_date, internal_date, fetched_at)) AS day, mailbox_id, state,
+         COALESCE(direction, '') AS direction, count(*)::bigint AS n
+    FROM messages GROUP BY 1, 2, 3, 4`;
+
+export interface RollupDifference {
+  table: 'exchange_rollup' | 'message_rollup';
+  key: Record<string, unknown>;
+  stored: number;
+  expected: number;
+}
+
+export interface RollupCheck {
+  exchangeRows: number;
+  messageRows: number;
+  differences: RollupDifference[];
+}
+
+/** Compares both rollups with the facts in one snapshot; rows of 0 count as absent. */
+export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck> {
+  return withTransaction(pool, async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const ex = await tx.query<Record<string, unknown> & { stored: string; expected: string }>(
+      `WITH e AS (${EXPECTED_EXCHANGES}), r AS (SELECT * FROM exchange_rollup WHERE n <> 0)
+       SELECT COALESCE(e.day, r.day) AS day, COALESCE(e.sender_agency, r.sender_agency) AS sender_agency,
+              COALESCE(e.receiver_agency, r.receiver_agency) AS receiver_agency, COALESCE(e.flow, r.flow) AS flow,
+              COALESCE(e.form, r.form) AS form, COALESCE(e.digitization, r.digitization) AS digitization,
+              COALESCE(e.signed, r.signed) AS signed, COALESCE(e.secret, r.secret) AS secret,
+              COALESCE(e.has_document, r.has_document) AS has_document,
+              COALESCE(r.n, 0) AS stored, COALESCE(e.n, 0) AS expected
+         FROM e FULL JOIN r USING (day, sender_agency, receiver_agency, flow, form, digitization, signed, secret, has_document)
+        WHERE COALESCE(r.n, 0) <> COALESCE(e.n, 0)
+        ORDER BY 1, 2, 3 LIMIT $1`,
+      [limit],
+    );
+    const msg = await tx.query<Record<string, unknown> & { stored: string; expected: string }>(
+      `WITH e AS (${EXPECTED_MESSAGES}), r AS (SELECT * FROM message_rollup WHERE n <> 0)
+       SELECT COALESCE(e.day, r.day) AS day, COALESCE(e.mailbox_id, r.mailbox_id) AS mailbox_id,
+              COALESCE(e.state, r.state) AS state, COALESCE(e.direction, r.direction) AS direction,
+              COALESCE(r.n, 0) AS stored, COALESCE(e.n, 0) AS expected
+         FROM e FULL JOIN r USING (day, mailbox_id, state, direction)
+        WHERE COALESCE(r.n, 0) <> COALESCE(e.n, 0)
+        ORDER BY 1, 2 LIMIT $1`,
+      [limit],
+    );
+    const counts = await tx.query<{ e: number; m: number }>(
+      `SELECT (SELECT count(*) FROM exchange_rollup WHERE n <> 0)::int AS e, (SELECT count(*) FROM message_rollup WHERE n <> 0)::int AS m`,
+    );
+    const diff = (table: RollupDifference['table']) => (r: Record<string, unknown> & { stored: string; expected: string }): RollupDifference => {
+      const { stored, expected, ...key } = r;
+      if (key.day instanceof Date) key.day = key.day.toISOString().slice(0, 10);
+      return { table, key, stored: Number(stored), expected: Number(expected) };
+    };
+    return {
+      exchangeRows: counts.rows[0]?.e ?? 0,
+      messageRows: counts.rows[0]?.m ?? 0,
+      differences: [...ex.rows.map(diff('exchange_rollup')), ...msg.rows.map(diff('message_rollup'))],
+    };
+  });
+}
+
+/**
+ * Recomputes both rollups from the facts in one transaction. Writers of facts wait meanwhile
+ * (SHARE lock on exchanges and messages), so nothing is counted twice or lost.
+ */
+export async function rebuildRollups(pool: Pool): Promise<{ exchangeRows: number; messageRows: number }> {
+  return withTransaction(pool, async (tx: Queryable) => {
+    await tx.query('LOCK TABLE exchanges, messages IN SHARE MODE');
+    await tx.query('DELETE FROM exchange_rollup');
+    await tx.query('DELETE FROM message_rollup');
+    const e = await tx.query(`INSERT INTO exchange_rollup ${EXPECTED_EXCHANGES}`);
+    const m = await tx.query(`INSERT INTO message_rollup ${EXPECTED_MESSAGES}`);
+    return { exchangeRows: e.rowCount ?? 0, messageRows: m.rowCount ?? 0 };
+  });
+}
