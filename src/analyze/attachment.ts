@@ -14,6 +14,8 @@ import { inspectImage } from './image.js';
 import { ocrAttachment, type OcrOptions } from './ocr.js';
 import { looksLikeEdxml, parseEdxml, type EdxmlFile } from './edxml.js';
 import { containerFormat, inspectContainer, type ArchiveLimits, type ContainerScope } from './container.js';
+import { inspectOffice } from './office.js';
+import { repairAttachmentText } from './legacy-text.js';
 
 export interface AttachmentLimits {
   maxBytes: number;
@@ -379,6 +381,7 @@ export async function inspectAttachment(
     pages: null,
     textPages: null,
     text: '',
+    encoding: null,
     problem: null,
   };
   const run: Run = { deadline: Date.now() + limits.timeoutMs, abandoned: false };
@@ -458,6 +461,9 @@ async function analyze(
       inspect: inspectAttachment,
     });
   }
+  // Office formats besides DOCX's text (src/analyze/office.ts); then legacy Vietnamese encodings.
+  if (sniffed.kind === 'office') await inspectOffice(content, facts, { maxTextChars: limits.maxTextChars, check: () => checkDeadline(run) });
+  repairAttachmentText(facts, limits.maxTextChars);
 }
 
 /** An edXML package: its envelope as facts, its words as text, its files handed back to be inspected. */

@@ -137,6 +137,7 @@ function unreadEntry(entry: ListedEntry, problem: string): AttachmentFacts {
     sha256: '',
     kind: 'other',
     digitization: 'none',
+    encoding: null,
     pages: null,
     textPages: null,
     text: '',

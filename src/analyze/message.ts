@@ -7,6 +7,7 @@ import { checkStructure, isMalformed } from './structure.js';
 import { containedEntries } from './container.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
 import { decodeUtf7, declaresUtf7Text, subjectWithUtf7 } from './utf7.js';
+import { encodingEvidence, messageEncoding, repairBody, repairSubject } from './legacy-text.js';
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
@@ -20,6 +21,7 @@ import type {
   Direction,
   Evidence,
   Labels,
+  LegacyEncoding,
   Party,
 } from '../domain/types.js';
 
@@ -84,6 +86,8 @@ export interface MessageAnalysis {
     state: 'analyzed' | 'skipped' | 'malformed';
     problems: string[];
     machineGenerated: string | null;
+    /** Legacy Vietnamese encoding (TCVN3, VNI, windows-1258) the body or subject was converted from. */
+    encoding: LegacyEncoding | null;
     /** The start of the body text, decoded to Unicode NFC (for people reading the analysis). */
     textPreview: string;
   };
@@ -206,7 +210,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const headerDate = parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   const date = messageDate(headerDate, ctx.internalDate, ctx.receivedAt);
   const rawSubject = parsed.headerLines.find((h) => h.key === 'subject')?.line.replace(/^subject:\s*/i, '') ?? null;
-  const subject = subjectWithUtf7(rawSubject, parsed.subject ?? '').normalize('NFC');
+  const subjectText = repairSubject(raw, subjectWithUtf7(rawSubject, parsed.subject ?? ''));
+  const subject = subjectText.text;
   const from = addrs(parsed.from);
   const to = addrs(parsed.to);
   const cc = addrs(parsed.cc);
@@ -248,7 +253,9 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   // References: subject, body, then attachment text, each with its role.
   let text = parsed.text;
   if (text && declaresUtf7Text(raw.subarray(0, 65_536).toString('latin1'))) text = decodeUtf7(text);
-  const body = (text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).normalize('NFC').slice(0, MAX_BODY_CHARS);
+  const bodyText = repairBody(raw, text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : ''));
+  const body = bodyText.text.slice(0, MAX_BODY_CHARS);
+  const textEvidence = encodingEvidence(subjectText, bodyText, attachments);
   const found: FoundRef[] = [];
   // `cited` forces the role: what a reply's subject names and what a quoted original carries is
   // the document being answered, not one transmitted again.
@@ -364,6 +371,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
         if (fromEnvelope) evidence.push(fromEnvelope.evidence);
         const statedBy = envelopes.find(({ env }) => doc !== null && edxmlDocRef(env)?.ref === doc);
         if (statedBy) evidence.push(edxmlDocumentEvidence(statedBy.env));
+        evidence.push(...textEvidence);
         exchanges.push({ key: hashKey(messageKey, doc ?? '', partyKey(receiver)), documentRef: doc, sender: fromParty, receiver, labels, evidence });
       }
     }
@@ -390,6 +398,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
       state,
       problems,
       machineGenerated: machine.reason,
+      encoding: messageEncoding(subjectText, bodyText),
       textPreview: body.slice(0, 280),
     },
     parties,

@@ -75,6 +75,10 @@ export type MessageState = (typeof MESSAGE_STATES)[number];
 export const ATTACHMENT_KINDS = ['pdf', 'image', 'office', 'archive', 'text', 'signature', 'other', 'message'] as const;
 export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
 
+/** Legacy Vietnamese encodings whose text is converted to Unicode (src/domain/vn-legacy.ts). */
+export const LEGACY_ENCODINGS = ['tcvn3', 'vni', 'windows-1258'] as const;
+export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];
+
 export interface AttachmentFacts {
   filename: string | null;
   declaredType: string | null;
@@ -90,6 +94,8 @@ export interface AttachmentFacts {
   textPages: number | null;
   /** Extracted text (for reference finding), truncated to a limit. */
   text: string;
+  /** The legacy encoding (TCVN3, VNI, windows-1258) its text was converted from; null if none. */
+  encoding: LegacyEncoding | null;
   /** A limit this attachment hit, or an error reading it; null when read whole. */
   problem: string | null;
   /** Pixel size of an image (the first page of a multi-page TIFF); absent for other kinds. */
