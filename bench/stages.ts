@@ -1,15 +1,19 @@
 // The benchmark stages that run inside a child process of bench/pipeline.ts (so that each has its own
-// peak RSS): bare imapflow fetch, bare mailparser, and the diagnostics (analysis without the
-// database, raw-store writes with and without fsync). Each prints one `BENCH_RESULT {json}` line.
+// peak RSS): bare imapflow fetch (bench/imap-fetch.ts), bare mailparser, and the diagnostics
+// (analysis without the database, raw-store writes with and without fsync). Each prints one
+// `BENCH_RESULT {json}` line.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { analyzeMessage } from '../src/analyze/message.js';
 import { loadConfig } from '../src/config/config.js';
 import { loadDirectoryFile } from '../src/config/directory-file.js';
 import { buildDirectory } from '../src/domain/directory.js';
 import { RawStore } from '../src/store/raw-store.js';
+import { imapFetch } from './imap-fetch.js';
+import { env, now, printResult, type StageResult } from './result.js';
+
+export { RESULT_MARK, type StageResult } from './result.js';
 
 export interface CorpusEntry {
   file: string;
@@ -19,63 +23,11 @@ export interface CorpusEntry {
   attachments: boolean;
 }
 
-export interface StageResult {
-  messages: number;
-  bytes: number;
-  seconds: number;
-  extra?: Record<string, number | string>;
-}
-
-export const RESULT_MARK = 'BENCH_RESULT ';
-
-function env(name: string): string {
-  const v = process.env[name];
-  if (v === undefined || v === '') throw new Error(`bench stage: ${name} is not set`);
-  return v;
-}
-
 async function readManifest(dir: string): Promise<CorpusEntry[]> {
   return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as CorpusEntry[];
 }
 
-const now = (): number => Number(process.hrtime.bigint()) / 1e9;
-
-/** 1. Bare imapflow: connect, EXAMINE each folder, fetch every source in batches, discard. */
-async function imapFetch(): Promise<StageResult> {
-  const batch = Number(process.env['BENCH_BATCH'] ?? '200');
-  const t0 = now();
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: Number(env('BENCH_IMAP_PORT')),
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: env('BENCH_IMAP_USER'), pass: env('BENCH_IMAP_PASS') },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  let messages = 0;
-  let bytes = 0;
-  try {
-    for (const folder of ['INBOX', 'Sent']) {
-      const box = await client.mailboxOpen(folder, { readOnly: true });
-      const exists = box.exists;
-      for (let i = 1; i <= exists; i += batch) {
-        const range = `${i}:${Math.min(i + batch - 1, exists)}`;
-        for await (const m of client.fetch(range, { uid: true, source: true })) {
-          messages++;
-          bytes += m.source?.length ?? 0;
-        }
-      }
-    }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
-  return { messages, bytes, seconds: now() - t0 };
-}
-
-/** 2. Bare mailparser: simpleParser on each raw message, with the options of src/analyze/message.ts. */
+/** Bare mailparser: simpleParser on each raw message, with the options of src/analyze/message.ts. */
 async function parse(): Promise<StageResult> {
   const dir = env('BENCH_CORPUS_DIR');
   const entries = await readManifest(dir);
@@ -162,7 +114,6 @@ export async function runChildStage(name: string): Promise<number> {
     process.stderr.write(`bench: unknown stage ${name}\n`);
     return 2;
   }
-  const r = await fn();
-  process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);
+  printResult(await fn());
   return 0;
 }
