@@ -480,6 +480,7 @@ describe('summaries', () => {
     textPages: null,
     text: '',
     problem: null,
+    encoding: null,
   });
 
   it.each([
