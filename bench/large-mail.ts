@@ -3,6 +3,7 @@
 // baseline JPEG (the demo's page raster with paper tone, speckle and sensor grain) embedded with
 // pdf-lib, the way a multi-function copier writes a scan. Every page is distinct (its own document
 // number, paragraphs and grain), so no two attachments or messages share bytes.
+import { mulberry32 as prng } from '../src/demo/random.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import jpeg from 'jpeg-js';
 import { PDFDocument } from 'pdf-lib';
@@ -16,17 +17,6 @@ const SCAN_WIDTH = 2480; // A4 at 300 dpi
 const SCAN_QUALITY = 85;
 const GRAIN = 10; // amplitude of the sensor noise, in grey levels
 
-/** mulberry32, seeded: the same corpus for the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function strip(s: string): string {
   return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');

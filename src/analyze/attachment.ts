@@ -3,6 +3,7 @@
 // for reference finding. Never throws: limits, timeouts and unreadable files come back as facts
 // with `problem` set. No I/O besides pdfjs-dist's lazy loading of its own worker module.
 
+import { openPdf, type PdfJs } from './pdfjs.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -35,7 +36,6 @@ export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
   timeoutMs: 20_000,
 };
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 let pdfjsPromise: Promise<PdfJs> | null = null;
 
@@ -134,17 +134,7 @@ async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: Attac
     OPS.nextLineShowText,
     OPS.nextLineSetSpacingShowText,
   ]);
-  const task = pdfjs.getDocument({
-    // pdfjs transfers (detaches) the array it is given: hand it a copy, never the caller's Buffer.
-    data: new Uint8Array(content),
-    verbosity: 0,
-    disableFontFace: true,
-    useSystemFonts: false,
-    isEvalSupported: false,
-    disableAutoFetch: true,
-    disableStream: true,
-    stopAtErrors: false,
-  });
+  const task = openPdf(pdfjs, content);
   try {
     const imagePages = await pagesWithImages(content);
     const doc = await task.promise;

@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, OcrFacts } from '../domain/types.js';
 import { imageInfo, isPageSized } from './image.js';
+import { openPdf, type PdfJs } from './pdfjs.js';
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 export interface OcrOptions {
   enabled: boolean;
@@ -269,16 +269,7 @@ export async function decodePdfImages(
   timeoutMs: number,
 ): Promise<Map<number, { image: Buffer; width: number; height: number } | string>> {
   const out = new Map<number, { image: Buffer; width: number; height: number } | string>();
-  const task = pdfjs.getDocument({
-    data: new Uint8Array(content),
-    verbosity: 0,
-    disableFontFace: true,
-    useSystemFonts: false,
-    isEvalSupported: false,
-    disableAutoFetch: true,
-    disableStream: true,
-    stopAtErrors: false,
-  });
+  const task = openPdf(pdfjs, content);
   let abandoned = false;
   const work = (async () => {
     const doc = await task.promise;

@@ -5,6 +5,7 @@
 // One layout (in PDF points, origin top-left) feeds both the PDF writer and the rasterizer, so the
 // scan of a document looks like its born-digital twin. Rendering is deterministic per DocSpec.
 
+import { mulberry32 as prng } from './random.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
@@ -613,17 +614,6 @@ function coverage(layout: Layout, pageIndex: number, width: number, height: numb
   return cov;
 }
 
-/** mulberry32: a tiny seeded PRNG so a scan's speckle is the same for the same document. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedOf(spec: DocSpec, pageIndex: number): number {
   // FNV-1a over the number and the page: distinct documents get distinct speckle.

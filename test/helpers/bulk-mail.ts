@@ -8,6 +8,7 @@
 // Message-ID (some twice, byte for byte), bodies with "From " and ">From " lines (mbox quoting).
 // Text only: no attachments. Every message is RFC 5322 with CRLF line ends. Besides the bytes, the
 // generator says what the pipeline must find: distinct messages, auto-replies, exchanges, documents.
+import { mulberry32 } from '../../src/demo/random.js';
 import { loadSampleAgencies } from '../../src/demo/corpus.js';
 import {
   AUTO_REPLY_BODIES,
@@ -128,17 +129,6 @@ interface Sent {
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

@@ -1,6 +1,7 @@
 // Malformed and hostile MIME, made here, and a fuzz test over the real-world corpus: every input
 // ends in an analysis with a terminal state (a malformed message is recorded as such, with the
 // problem it has), never an exception, and within the parser's limits.
+import { mulberry32 as rng } from '../../src/demo/random.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,17 +65,6 @@ describe('hostile MIME', () => {
   });
 });
 
-// A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus/mime');
 const corpus = readdirSync(CORPUS).filter((f) => f.endsWith('.eml')).sort().map((f) => readFileSync(path.join(CORPUS, f)));
