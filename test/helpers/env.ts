@@ -32,7 +32,11 @@ export async function dropDatabase(url: string): Promise<void> {
 }
 
 /** A fresh, migrated database and an environment pointing every edocwatch setting at it. */
-export async function createTestEnv(name: string, opts: { migrate?: boolean } = {}): Promise<TestEnv> {
+export async function createTestEnv(base: string, opts: { migrate?: boolean } = {}): Promise<TestEnv> {
+  // EDOCWATCH_TEST_SUFFIX keeps two checkouts testing at once on one machine (a worktree, a CI
+  // rehearsal) out of each other's databases and queues.
+  const suffix = (process.env.EDOCWATCH_TEST_SUFFIX ?? '').replace(/[^a-z0-9_]/gi, '');
+  const name = suffix ? `${base}_${suffix}` : base;
   const databaseUrl = `${PG_BASE}/edocwatch_test_${name}`;
   await dropDatabase(databaseUrl);
   if (opts.migrate !== false) await migrate(databaseUrl);
