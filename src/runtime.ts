@@ -5,7 +5,7 @@ import { createLogger, type Logger } from './logger.js';
 import { checkDatabase, createPool, type Pool } from './db/pool.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { RawStore } from './store/raw-store.js';
-import { DirectoryCache } from './jobs/analyze.js';
+import { DirectoryCache } from './jobs/directory-cache.js';
 
 export interface Runtime {
   config: Config;

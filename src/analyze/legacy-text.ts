@@ -6,7 +6,8 @@
 // comes out as TCVN3/VNI mojibake, which src/domain/vn-legacy.ts recognises. What is not declared
 // (8-bit bytes without a charset, or under `charset=us-ascii`) mailparser reads as UTF-8 and turns
 // into U+FFFD; for a subject, and for the body of a single-part message, the bytes are read again
-// here from the raw message as windows-1252 before the detector looks at them.
+// here from the raw message as windows-1252 before the detector looks at them. A single-part body
+// that declares a legacy charset but is UTF-8 throughout is read as UTF-8.
 
 import libmime from 'libmime';
 import libqp from 'libqp';
@@ -74,25 +75,55 @@ function rawSubject(raw: Buffer): string | null {
   return isUtf8(bytes) ? null : asWindows1252(bytes);
 }
 
-/** The body of a single-part text message whose 8-bit bytes mailparser could not decode. */
-function rawBody(raw: Buffer): string | null {
+interface SinglePartBody {
+  type: 'text/plain' | 'text/html';
+  /** The declared charset, lower case, letters and digits only ('' when none). */
+  charset: string;
+  /** The body's bytes, transfer encoding undone. */
+  bytes: Buffer;
+}
+
+/** The body of a single-part text message, as bytes; null for anything else. */
+function singlePartBody(raw: Buffer): SinglePartBody | null {
   const parts = splitRaw(raw);
   if (!parts) return null;
   const ct = libmime.parseHeaderValue(parts.headers['content-type']?.[0] ?? 'text/plain');
   const type = ct.value.toLowerCase();
   if (type !== 'text/plain' && type !== 'text/html') return null;
   const charset = String(ct.params['charset'] ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (charset !== '' && charset !== 'usascii' && charset !== 'ascii' && charset !== 'utf8') return null;
   const cte = (parts.headers['content-transfer-encoding']?.[0] ?? '').trim().toLowerCase();
   const body = raw.subarray(parts.bodyStart);
   let bytes: Buffer;
   if (cte === 'base64') bytes = Buffer.from(body.toString('latin1'), 'base64');
   else if (cte === 'quoted-printable') bytes = libqp.decode(body.toString('latin1'));
   else bytes = body;
-  if (isUtf8(bytes)) return null;
-  let text = asWindows1252(bytes).replace(/\r\n/g, '\n');
-  if (type === 'text/html') text = text.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ').replace(/<[^>]+>/g, ' ');
-  return text;
+  return { type, charset, bytes };
+}
+
+function asText(type: SinglePartBody['type'], text: string): string {
+  const t = text.replace(/\r\n/g, '\n');
+  return type === 'text/html' ? t.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ').replace(/<[^>]+>/g, ' ') : t;
+}
+
+const UNICODE_OR_ASCII = new Set(['', 'usascii', 'ascii', 'utf8']);
+
+/** The body of a single-part text message whose 8-bit bytes mailparser could not decode. */
+function rawBody(raw: Buffer): string | null {
+  const b = singlePartBody(raw);
+  if (!b || !UNICODE_OR_ASCII.has(b.charset) || isUtf8(b.bytes)) return null;
+  return asText(b.type, asWindows1252(b.bytes));
+}
+
+/**
+ * The body of a single-part text message that declares a legacy charset (GB2312, windows-1252 …)
+ * but is UTF-8: mail programs that re-encode without rewriting the header send it. Two multi-byte
+ * UTF-8 sequences in text that is valid UTF-8 throughout do not happen by chance in those charsets.
+ */
+function misdeclaredUtf8Body(raw: Buffer): string | null {
+  const b = singlePartBody(raw);
+  if (!b || UNICODE_OR_ASCII.has(b.charset) || !isUtf8(b.bytes)) return null;
+  const multiByte = [...b.bytes.toString('utf8')].filter((c) => (c.codePointAt(0) as number) > 0xff).length;
+  return multiByte >= 2 ? asText(b.type, b.bytes.toString('utf8')) : null;
 }
 
 function repair(text: string, recovered: boolean): TextRepair {
@@ -108,7 +139,7 @@ export function repairSubject(raw: Buffer, parsed: string): TextRepair {
 
 /** The body text as Unicode NFC, legacy encodings converted; windows-1258 when the message declares it. */
 export function repairBody(raw: Buffer, parsed: string): TextRepair {
-  const recovered = parsed.includes(REPLACEMENT) ? rawBody(raw) : null;
+  const recovered = misdeclaredUtf8Body(raw) ?? (parsed.includes(REPLACEMENT) ? rawBody(raw) : null);
   const r = repair((recovered ?? parsed).normalize('NFC'), recovered !== null);
   // mailparser already decoded a declared windows-1258 body (tone marks composed by NFC): record it.
   if (r.encoding === null && /[^\t\n\r -~]/.test(r.text) && declaresWindows1258(raw)) {

@@ -1,10 +1,13 @@
-// Writes one message's analysis (state, parties, attachments, documents, exchanges) as ONE SQL
-// statement of chained data-modifying CTEs: a single statement is atomic, so a message's facts are
-// all there or none are, in one round trip (round trips, each waking a Postgres backend, were the
-// largest cost of the write path). Facts of an earlier analysis are removed first by
-// `clearAnalysis` when a message is analyzed again.
+// Writes one message's analysis (state, parties, attachments, documents, exchanges) as two SQL
+// statements in one transaction: the facts as one statement of chained data-modifying CTEs (round
+// trips, each waking a Postgres backend, were the largest cost of the write path), then the
+// message's own row. The message UPDATE is its own statement so that the rollup triggers always fire
+// in one order — exchanges' (at the end of the first statement) before messages' — whatever plan
+// Postgres picks: inside one statement the order of the CTEs' statement-level triggers is not
+// defined, and two analyses taking the rollup rows in opposite orders deadlocked. Facts of an earlier
+// analysis are removed first by `clearAnalysis` when a message is analyzed again.
 import type { MessageAnalysis } from '../analyze/message.js';
-import type { Queryable } from './pool.js';
+import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => key(a).localeCompare(key(b));
 
@@ -22,47 +25,47 @@ export async function clearAnalysis(db: Queryable, messageRowId: number): Promis
 // Shared rows (attachments, documents, exchanges) are upserted in key order: two messages that
 // carry the same ones (the sender's Sent copy and the recipient's INBOX copy, analyzed at the same
 // time) then lock them in the same order and cannot deadlock.
+const MESSAGE_SQL = `
+UPDATE messages SET state = $2, state_reason = $3, analyzed_at = now(), subject = $4, msg_date = $5,
+  direction = $6, from_address = $7, thread_key = $8, problems = $9::text[], message_id = COALESCE(message_id, $10)
+WHERE id = $1`;
+
 const WRITE_SQL = `
-WITH msg AS (
-  UPDATE messages SET state = $2, state_reason = $3, analyzed_at = now(), subject = $4, msg_date = $5,
-    direction = $6, from_address = $7, thread_key = $8, problems = $9::text[], message_id = COALESCE(message_id, $10)
-  WHERE id = $1
-  RETURNING id),
-parties AS (
+WITH parties AS (
   INSERT INTO message_parties (message_id, address, name, kind, agency_code, matched_by, roles)
   SELECT $1, x.address, x.name, x.kind, x.agency_code, x.matched_by, string_to_array(x.roles, ',')
-    FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
          AS x(address, name, kind, agency_code, matched_by, roles)
   ON CONFLICT DO NOTHING),
 att AS (
   INSERT INTO attachments (sha256, size, sniffed_type, kind, digitization, pages, text_pages, problem)
-  SELECT * FROM unnest($17::text[], $18::int[], $19::text[], $20::text[], $21::text[], $22::int[], $23::int[], $24::text[])
+  SELECT * FROM unnest($9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[])
   ORDER BY 1
   ON CONFLICT (sha256) DO NOTHING),
 matt AS (
   INSERT INTO message_attachments (message_id, position, sha256, filename, declared_type)
   SELECT $1, x.pos, x.sha256, x.filename, x.declared_type
-    FROM unnest($25::int[], $26::text[], $27::text[], $28::text[]) AS x(pos, sha256, filename, declared_type)
+    FROM unnest($17::int[], $18::text[], $19::text[], $20::text[]) AS x(pos, sha256, filename, declared_type)
   ON CONFLICT DO NOTHING),
 docs AS (
   INSERT INTO documents (ref, number, year, symbol, kind, issued_on)
-  SELECT * FROM unnest($29::text[], $30::text[], $31::int[], $32::text[], $33::text[], $34::date[]) ORDER BY 1
+  SELECT * FROM unnest($21::text[], $22::text[], $23::int[], $24::text[], $25::text[], $26::date[]) ORDER BY 1
   ON CONFLICT (ref) DO UPDATE SET kind = COALESCE(documents.kind, EXCLUDED.kind),
     issued_on = COALESCE(documents.issued_on, EXCLUDED.issued_on)
   RETURNING id, ref),
 mdocs AS (
   INSERT INTO message_documents (message_id, document_id, role, source)
   SELECT $1, docs.id, x.role, x.source
-    FROM unnest($29::text[], $35::text[], $36::text[]) AS x(ref, role, source) JOIN docs ON docs.ref = x.ref
+    FROM unnest($21::text[], $27::text[], $28::text[]) AS x(ref, role, source) JOIN docs ON docs.ref = x.ref
   ON CONFLICT DO NOTHING),
 ex AS (
   INSERT INTO exchanges (exchange_key, document_id, sender_address, receiver_address, sender_kind, receiver_kind,
     sender_agency, receiver_agency, msg_date, has_document, flow, form, digitization, signed, secret, evidence)
   SELECT x.key, docs.id, x.sender_address, x.receiver_address, x.sender_kind, x.receiver_kind, x.sender_agency,
-         x.receiver_agency, $5::timestamptz, x.ref IS NOT NULL, x.flow, x.form, x.digitization, x.signed, x.secret,
+         x.receiver_agency, $2::timestamptz, x.ref IS NOT NULL, x.flow, x.form, x.digitization, x.signed, x.secret,
          x.evidence::jsonb
-    FROM unnest($37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::text[], $43::text[], $44::text[],
-                $45::text[], $46::text[], $47::text[], $48::boolean[], $49::boolean[], $50::text[])
+    FROM unnest($29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],
+                $37::text[], $38::text[], $39::text[], $40::boolean[], $41::boolean[], $42::text[])
          AS x(key, ref, sender_address, receiver_address, sender_kind, receiver_kind, sender_agency, receiver_agency,
               flow, form, digitization, signed, secret, evidence)
     LEFT JOIN docs ON docs.ref = x.ref
@@ -72,37 +75,47 @@ ex AS (
     evidence = EXCLUDED.evidence, updated_at = now()
   RETURNING id)
 INSERT INTO exchange_sightings (exchange_id, message_id)
-SELECT ex.id, msg.id FROM ex, msg
+SELECT ex.id, $1 FROM ex
 ON CONFLICT DO NOTHING`;
 
 /**
  * Writes the analysis of a message that has no facts yet (a pending or failed message: a failed
- * attempt's statement was rolled back whole). To analyze a message again, `clearAnalysis` it first,
- * in the same transaction.
+ * attempt's transaction was rolled back whole), in a transaction of its own.
  */
-export async function writeAnalysis(db: Queryable, messageRowId: number, a: MessageAnalysis): Promise<void> {
+export async function writeAnalysis(pool: Pool, messageRowId: number, a: MessageAnalysis): Promise<void> {
+  await withTransaction(pool, (client) => writeAnalysisIn(client, messageRowId, a));
+}
+
+/**
+ * The same inside the caller's transaction (both statements must commit together). To analyze a
+ * message again, `clearAnalysis` it first, in the same transaction.
+ */
+export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: MessageAnalysis): Promise<void> {
   const m = a.message;
   const att = [...new Map(a.attachments.map((x) => [x.sha256, x])).values()].sort(byKey((x) => x.sha256));
   const refs = [...a.refs].sort(byKey((r) => r.ref));
   const ex = [...new Map(a.exchanges.map((e) => [e.key, e])).values()].sort(byKey((e) => e.key));
   await db.query(WRITE_SQL, [
-    messageRowId, m.state, m.machineGenerated ?? (m.problems.length ? m.problems.join(', ') : null), m.subject.slice(0, 2000), m.date,
-    m.direction, m.from, m.threadKey, m.problems, m.messageId,
-    // parties $11–$16
+    messageRowId, m.date,
+    // parties $3–$8
     a.parties.map((p) => p.address), a.parties.map((p) => p.name), a.parties.map((p) => p.kind), a.parties.map((p) => p.agencyCode),
     a.parties.map((p) => p.matchedBy), a.parties.map((p) => p.roles.join(',')),
-    // attachments $17–$24
+    // attachments $9–$16
     att.map((x) => x.sha256), att.map((x) => x.size), att.map((x) => x.sniffedType), att.map((x) => x.kind), att.map((x) => x.digitization),
     att.map((x) => x.pages), att.map((x) => x.textPages), att.map((x) => x.problem),
-    // message_attachments $25–$28
+    // message_attachments $17–$20
     a.attachments.map((_, i) => i), a.attachments.map((x) => x.sha256), a.attachments.map((x) => x.filename), a.attachments.map((x) => x.declaredType),
-    // documents $29–$34, message_documents $35–$36 (joined on $29)
+    // documents $21–$26, message_documents $27–$28 (joined on $21)
     refs.map((r) => r.ref), refs.map((r) => r.number), refs.map((r) => r.year), refs.map((r) => r.symbol), refs.map((r) => r.kind), refs.map((r) => r.date),
     refs.map((r) => r.role), refs.map((r) => r.source),
-    // exchanges $37–$50
+    // exchanges $29–$42
     ex.map((e) => e.key), ex.map((e) => e.documentRef), ex.map((e) => e.sender.address), ex.map((e) => e.receiver.address),
     ex.map((e) => e.sender.kind), ex.map((e) => e.receiver.kind), ex.map((e) => e.sender.agencyCode), ex.map((e) => e.receiver.agencyCode),
     ex.map((e) => e.labels.flow), ex.map((e) => e.labels.form), ex.map((e) => e.labels.digitization), ex.map((e) => e.labels.signed),
     ex.map((e) => e.labels.secret), ex.map((e) => JSON.stringify(e.evidence)),
+  ]);
+  await db.query(MESSAGE_SQL, [
+    messageRowId, m.state, m.machineGenerated ?? (m.problems.length ? m.problems.join(', ') : null), m.subject.slice(0, 2000), m.date,
+    m.direction, m.from, m.threadKey, m.problems, m.messageId,
   ]);
 }

@@ -28,10 +28,14 @@ export function dedupKey(messageId: string | null, sha256: string): string {
 
 /**
  * Records a batch of fetched messages (raw objects, messages, locations) with one statement per
- * table, not three per message. Call inside a transaction. Returns, per input, the message id and whether it
- * needs analysis.
+ * table, not three per message. Call inside a transaction. Returns, per input, the message id,
+ * whether it needs analysis, and whether this call created its message row (true for one input
+ * per new row: a second copy in the batch, or a mail already held, is not new).
  */
-export async function recordFetchedBatch(db: Queryable, ms: FetchedMessage[]): Promise<Array<{ id: number; needsAnalysis: boolean }>> {
+export async function recordFetchedBatch(
+  db: Queryable,
+  ms: FetchedMessage[],
+): Promise<Array<{ id: number; needsAnalysis: boolean; created: boolean }>> {
   if (ms.length === 0) return [];
   const raw = [...new Map(ms.map((m) => [m.sha256, m.storedBytes ?? m.size])).entries()].sort(([a], [b]) => a.localeCompare(b));
   await db.query(
@@ -47,14 +51,15 @@ export async function recordFetchedBatch(db: Queryable, ms: FetchedMessage[]): P
   });
   const uniq = [...first.entries()].sort(([a], [b]) => a.localeCompare(b));
   const mailboxId = (ms[0] as FetchedMessage).mailboxId;
-  const { rows } = await db.query<{ id: number; dedup_key: string; state: MessageState }>(
+  // xmax = 0 tells a row this statement inserted from one the ON CONFLICT branch updated.
+  const { rows } = await db.query<{ id: number; dedup_key: string; state: MessageState; inserted: boolean }>(
     `INSERT INTO messages (mailbox_id, dedup_key, sha256, message_id, internal_date, size, state, state_reason)
      SELECT $1, x.k, x.sha, x.mid, x.idate, x.size, x.state, x.reason
        FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[], $8::text[])
             AS x(k, sha, mid, idate, size, state, reason)
       ORDER BY x.k
      ON CONFLICT (mailbox_id, dedup_key) DO UPDATE SET mailbox_id = EXCLUDED.mailbox_id
-     RETURNING id, dedup_key, state`,
+     RETURNING id, dedup_key, state, (xmax = 0) AS inserted`,
     [mailboxId, uniq.map(([k]) => k), uniq.map(([, m]) => m.sha256), uniq.map(([, m]) => m.messageId), uniq.map(([, m]) => m.internalDate),
       uniq.map(([, m]) => m.size), uniq.map(([, m]) => m.state), uniq.map(([, m]) => m.stateReason)],
   );
@@ -67,11 +72,12 @@ export async function recordFetchedBatch(db: Queryable, ms: FetchedMessage[]): P
   );
   const reported = new Set<string>();
   return keys.map((k) => {
-    const r = byKey.get(k) as { id: number; state: MessageState };
-    // A mail twice in one batch needs one analysis, not two.
-    const needsAnalysis = !reported.has(k) && (r.state === 'pending' || r.state === 'failed');
+    const r = byKey.get(k) as { id: number; state: MessageState; inserted: boolean };
+    // A mail twice in one batch needs one analysis, not two, and is one new message.
+    const firstInBatch = !reported.has(k);
+    const needsAnalysis = firstInBatch && (r.state === 'pending' || r.state === 'failed');
     reported.add(k);
-    return { id: r.id, needsAnalysis };
+    return { id: r.id, needsAnalysis, created: firstInBatch && r.inserted };
   });
 }
 

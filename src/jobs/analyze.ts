@@ -3,12 +3,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { analyzeMessage } from '../analyze/message.js';
-import { listAgencies } from '../db/agencies.js';
 import { writeAnalysis } from '../db/facts.js';
 import type { Pool } from '../db/pool.js';
-import { buildDirectory } from '../domain/directory.js';
-import type { DirectoryIndex } from '../domain/types.js';
+import type { DirectoryCache } from './directory-cache.js';
 import type { RawStore } from '../store/raw-store.js';
+
+export { DirectoryCache } from './directory-cache.js';
 
 export interface AnalyzeDeps {
   pool: Pool;
@@ -16,23 +16,6 @@ export interface AnalyzeDeps {
   config: Config;
   log: Logger;
   directory: DirectoryCache;
-}
-
-/** The directory as imported in Postgres, re-read at most every ttlMs so imports reach workers. */
-export class DirectoryCache {
-  private value: DirectoryIndex | null = null;
-  private loadedAt = 0;
-  constructor(
-    private readonly pool: Pool,
-    private readonly ttlMs = 60_000,
-  ) {}
-  async get(): Promise<DirectoryIndex> {
-    if (!this.value || Date.now() - this.loadedAt > this.ttlMs) {
-      this.value = buildDirectory(await listAgencies(this.pool));
-      this.loadedAt = Date.now();
-    }
-    return this.value;
-  }
 }
 
 interface MessageForAnalysis {
@@ -71,7 +54,7 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
       archive: deps.config.analyze.archive,
     },
   });
-  // One statement: atomic on its own, no transaction round trips needed.
+  // One transaction: the facts and the message row are written together or not at all.
   await writeAnalysis(deps.pool, msg.id, analysis);
   return analysis.message.state;
 }

@@ -318,7 +318,7 @@ async function fetchUids(
     for (const [k, r] of recorded.entries()) {
       if (stored[k]?.state === 'over_limit') result.overLimit++;
       if (r.needsAnalysis) enqueue.push(r.id);
-      result.stored++;
+      if (r.created) result.stored++;
     }
     if (enqueue.length > 0)
       await queues.analyze.addBulk(enqueue.map((id) => ({ name: 'analyze', data: { messageId: id }, opts: { jobId: analyzeJobId(id) } })));

@@ -3,7 +3,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { EdocError, ServiceError } from '../errors.js';
 import { redactUrl } from '../logger.js';
-import { analyzeStoredMessage, markFailed } from '../jobs/analyze.js';
 import { syncMailbox } from '../jobs/sync.js';
 import type { Runtime } from '../runtime.js';
 import { redisClient, redisConnection, type AnalyzePayload, type QueueName, type ReportPayload, type SyncPayload } from './queues.js';
@@ -65,6 +64,8 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
     const w = new Worker<AnalyzePayload>(
       'analyze',
       async (job: Job<AnalyzePayload>) => {
+        // Loaded on the first job: a sync-only process never loads the attachment readers.
+        const { analyzeStoredMessage } = await import('../jobs/analyze.js');
         const outcome = await analyzeStoredMessage(job.data.messageId, {
           pool: rt.pool,
           store: rt.store,
@@ -79,7 +80,8 @@ export function startWorkers(rt: Runtime, names: readonly QueueName[], opts: { a
     w.on('failed', (job, err) => {
       if (!job) return;
       rt.log.warn({ messageId: job.data.messageId, attempt: job.attemptsMade, err: err.message }, 'analyze failed');
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void markFailed(rt.pool, job.data.messageId, err.message).catch(() => undefined);
+      if (job.attemptsMade >= (job.opts.attempts ?? 1))
+        void import('../jobs/analyze.js').then(({ markFailed }) => markFailed(rt.pool, job.data.messageId, err.message)).catch(() => undefined);
     });
     workers.push(w);
   }

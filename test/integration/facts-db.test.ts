@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../src/analyze/message.js';
 import { loadDirectoryFile } from '../../src/config/directory-file.js';
 import { upsertAgencies } from '../../src/db/agencies.js';
-import { clearAnalysis, writeAnalysis } from '../../src/db/facts.js';
+import { clearAnalysis, writeAnalysis, writeAnalysisIn } from '../../src/db/facts.js';
 import { insertMailbox } from '../../src/db/mailboxes.js';
 import { recordFetchedBatch } from '../../src/db/messages.js';
 import { createPool, withTransaction, type Pool } from '../../src/db/pool.js';
@@ -71,7 +71,7 @@ describe('writing the facts of a message', () => {
     const a = await analyzeMessage(RAW, { directory, monitored: '000.00.03.H30', internalDate: null, receivedAt: new Date() });
     await withTransaction(pool, async (tx) => {
       await clearAnalysis(tx, rows[0]?.id as number);
-      await writeAnalysis(tx, rows[0]?.id as number, a);
+      await writeAnalysisIn(tx, rows[0]?.id as number, a);
     });
     const after = await Promise.all(['message_parties', 'message_documents', 'exchanges', 'exchange_sightings', 'documents'].map(count));
     expect(after).toEqual(before);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../src/analyze/message.js';
 import { loadDirectoryFile } from '../../src/config/directory-file.js';
 import { upsertAgencies } from '../../src/db/agencies.js';
-import { clearAnalysis, writeAnalysis } from '../../src/db/facts.js';
+import { clearAnalysis, writeAnalysis, writeAnalysisIn } from '../../src/db/facts.js';
 import { insertMailbox } from '../../src/db/mailboxes.js';
 import { recordFetchedBatch } from '../../src/db/messages.js';
 import { createPool, withTransaction, type Pool } from '../../src/db/pool.js';
@@ -101,7 +101,7 @@ describe('rollups', () => {
     const id = rows[0]?.id as number;
     await withTransaction(pool, async (tx) => {
       await clearAnalysis(tx, id);
-      await writeAnalysis(tx, id, await analyzeMessage(mail(1, 'vanthu@snv.sonminh.gov.vn', 30), { directory, monitored: '000.00.03.H30', internalDate: null, receivedAt: new Date() }));
+      await writeAnalysisIn(tx, id, await analyzeMessage(mail(1, 'vanthu@snv.sonminh.gov.vn', 30), { directory, monitored: '000.00.03.H30', internalDate: null, receivedAt: new Date() }));
     });
     expect((await checkRollups(pool)).differences).toEqual([]);
 

@@ -66,8 +66,8 @@ describe('the real-world MIME corpus', () => {
     ['mail-rb__ks_c_5601-1987.eml', 'test', '스티해'],
     ['mail-rb__raw_email.eml', 'NOTE: 한국말로 하는 것', '대부분의 마찬가지로, 우리는 하나님을 믿습니다.'],
     ['mimekit__tnef-ukr.eml', 'rr test 7', 'шостий'],
-    // Its body is UTF-8 declared GB2312, and is still read as GB2312 (a known gap); the subject is right.
-    ['spamscope__mail_test_12.eml', '代开各地增值税发票', null],
+    // Its body is UTF-8 declared GB2312: read as UTF-8.
+    ['spamscope__mail_test_12.eml', '代开各地增值税发票', '你好！我公司可代开各类增值税发票，17%专用发票'],
     ['zbateson__m0006.eml', 'Die Hasen und die Frösche (Microsoft Outlook 00)', 'Die Hasen klagten einst über ihre mißliche Lage; "wir leben"'],
     ['kernel-lists__git-windows-1258-8bit.eml', null, 'Hello Đoàn,'],
   ])('reads the charset of %s right: subject and body', async (f, subject, body) => {

@@ -154,3 +154,26 @@ describe('legacy-encoded mail', () => {
     expect(a.message.encoding).toBeNull();
   });
 });
+
+describe('UTF-8 under a legacy charset declaration', () => {
+  const mail = (charset: string, body: Buffer) =>
+    Buffer.concat([latin1(`${HEAD}Subject: V/v bao cao\r\nContent-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`), body]);
+
+  it('reads a body declared windows-1252 but written in UTF-8 as UTF-8, and finds its reference', async () => {
+    const a = await analyze(mail('windows-1252', Buffer.from(BODY, 'utf8')));
+    expect(a.message.textPreview).toContain('Thực hiện chỉ đạo của UBND tỉnh');
+    expect(a.refs.map((r) => r.ref)).toContain('123/UBND-VX');
+  });
+
+  it('keeps a genuine windows-1258 body declared as such (its bytes are not UTF-8)', async () => {
+    const a = await analyze(mail('windows-1258', encodeWindows1258(BODY)));
+    expect(a.message.textPreview).toContain('Thực hiện chỉ đạo của UBND tỉnh');
+    expect(a.message.encoding).toBe('windows-1258');
+  });
+
+  it('keeps a body declared iso-8859-1 whose UTF-8 reading would give one character only', async () => {
+    // "Ã©" in latin-1 is also the UTF-8 of "é": one such pair is no proof, the declaration stands.
+    const a = await analyze(mail('iso-8859-1', latin1('Gia tri: Ã© 5\r\n')));
+    expect(a.message.textPreview).toContain('Ã©');
+  });
+});
