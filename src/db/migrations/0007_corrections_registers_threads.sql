@@ -63,7 +63,7 @@ CREATE TRIGGER override_audit_no_truncate BEFORE TRUNCATE ON override_audit
   FOR EACH STATEMENT EXECUTE FUNCTION edocwatch_append_only();
 
 -- Paper registers (sổ văn bản đến/đi) as agencies export them. One row per registered document,
--- agency and direction; importing the same file again changes nothing.
+-- agency, direction, day and counterparty; importing the same file again changes nothing.
 CREATE TABLE register_imports (
   id           bigserial PRIMARY KEY,
   agency_code  text NOT NULL REFERENCES agencies(code),
@@ -87,7 +87,10 @@ CREATE TABLE register_entries (
   -- The day the entry belongs to: arrival (Ngày đến) for the incoming register, else the document date.
   day              date NOT NULL,
   summary          text,
+  -- The other side as written (Nơi gửi / one of Nơi nhận), and its key: an agency code, else the
+  -- normalized name ('' when the column is empty). A document sent to ten agencies is ten entries.
   counterparty     text,
+  counterparty_key text NOT NULL DEFAULT '',
   sender_agency    text,
   receiver_agency  text,
   sender_kind      text NOT NULL,
@@ -95,7 +98,7 @@ CREATE TABLE register_entries (
   flow             text NOT NULL,
   form_note        text,
   secret           boolean NOT NULL DEFAULT false,
-  UNIQUE (agency_code, direction, document_id, day)
+  UNIQUE (agency_code, direction, document_id, day, counterparty_key)
 );
 CREATE INDEX register_entries_document_idx ON register_entries (document_id);
 CREATE INDEX register_entries_agency_day_idx ON register_entries (agency_code, day);
