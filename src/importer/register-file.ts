@@ -34,7 +34,15 @@ export function readRegisterCsv(text: string): RegisterGrid {
   } catch (err) {
     throw new RegisterFileError(`không đọc được CSV / cannot read the CSV: ${(err as Error).message}`);
   }
-  return { rows: records.map((r) => ({ line: r.info.lines, cells: r.record })) };
+  // info.lines is the line a record ENDS on; a record with quoted line breaks starts after the last one.
+  let previousEnd = 0;
+  return {
+    rows: records.map((r) => {
+      const line = previousEnd + 1;
+      previousEnd = r.info.lines;
+      return { line, cells: r.record };
+    }),
+  };
 }
 
 function xlsxCell(v: ExcelJS.CellValue): RegisterCell {
