@@ -82,7 +82,7 @@ planned AS (
          x.sender_agency, x.receiver_agency, x.flow, x.digitization, x.signed, x.secret,
          CASE WHEN reg.evidence IS NOT NULL AND x.form IS NOT NULL THEN 'hybrid' ELSE x.form END AS form,
          CASE WHEN reg.evidence IS NOT NULL AND x.form IS NOT NULL
-              THEN (SELECT COALESCE(jsonb_agg(ev), '[]'::jsonb) FROM jsonb_array_elements(x.evidence::jsonb) ev WHERE ev->>'label' <> 'form')
+              THEN (SELECT COALESCE(jsonb_agg(el.item), '[]'::jsonb) FROM jsonb_array_elements(x.evidence::jsonb) AS el(item) WHERE el.item->>'label' <> 'form')
                    || jsonb_build_array(reg.evidence)
               ELSE x.evidence::jsonb END AS evidence
     FROM unnest($37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::text[], $43::text[], $44::text[],

@@ -66,7 +66,7 @@ export async function importRegister(
          SELECT DISTINCT ON (x.id) x.id, jsonb_build_object('label', 'form', 'value', 'hybrid', 'rule', 'form.paper_register',
                   'detail', format('Sổ văn bản %s của %s, dòng %s (tệp %s, nhập %s) / paper register entry %s',
                                    CASE r.direction WHEN 'in' THEN 'đến' ELSE 'đi' END, r.agency_code, r.line, i.file_name,
-                                   to_char(i.imported_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), r.id)) AS ev
+                                   to_char(i.imported_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), r.id)) AS register_evidence
            FROM register_entries r JOIN register_imports i ON i.id = r.import_id
            JOIN exchanges x ON x.document_id = r.document_id AND r.agency_code IN (x.sender_agency, x.receiver_agency)
                 AND edocwatch_local_day(x.msg_date) BETWEEN r.day - 31 AND r.day + 200
@@ -75,8 +75,8 @@ export async function importRegister(
        UPDATE exchanges x SET
          computed = jsonb_set(x.computed, '{form}', '"hybrid"'),
          form = CASE WHEN 'form' = ANY(x.pinned) THEN x.form ELSE 'hybrid' END,
-         evidence = (SELECT COALESCE(jsonb_agg(ev), '[]'::jsonb) FROM jsonb_array_elements(x.evidence) ev WHERE ev->>'label' <> 'form')
-                    || jsonb_build_array(m.ev),
+         evidence = (SELECT COALESCE(jsonb_agg(el.item), '[]'::jsonb) FROM jsonb_array_elements(x.evidence) AS el(item) WHERE el.item->>'label' <> 'form')
+                    || jsonb_build_array(m.register_evidence),
          updated_at = now()
          FROM m WHERE x.id = m.id`,
       [importId],

@@ -29,8 +29,8 @@ export interface ExchangeCount {
   /** Dossiers known only from the paper register (no electronic copy seen). */
   paperOnly?: boolean;
   /**
-   * The row's agency has a paper register imported for the period: its K2a, K2b and K3 rows then
-   * have their paper-only dossiers beside them and the ratios can be given.
+   * A side of the row's exchanges (sender or receiver) has a paper register imported for the
+   * period, so the paper-only dossiers among them are known and K2a, K2b, K3 can have a ratio.
    */
   paperRegister?: boolean;
 }
