@@ -123,8 +123,12 @@ describe('paper registers', () => {
     expect(out).toMatchObject({ entries: 3, inserted: 3, hybrid: 1, paperOnly: 2, headerLine: 3 });
     expect(out.problems).toEqual([{ line: 7, message: expect.stringContaining('chưa ghi số') }]);
 
-    const [ex] = await exchangeFor('21/TTr-STC');
+    const exchanges = await exchangeFor('21/TTr-STC');
+    expect(exchanges).toHaveLength(1);
+    const [ex] = exchanges;
     expect(ex?.form).toBe('hybrid');
+    // Seen in mail and in a register: one document.
+    expect((await pool.query(`SELECT id FROM documents WHERE ref = '21/TTr-STC'`)).rowCount).toBe(1);
     expect(ex?.computed.form).toBe('hybrid');
     expect(ex?.evidence.filter((e) => e.label === 'form')).toEqual([
       { label: 'form', value: 'hybrid', rule: 'form.paper_register', detail: expect.stringMatching(/Sổ văn bản đến của 000\.00\.00\.H30, dòng 4 \(tệp so-den-ubnd\.xlsx/) },
