@@ -14,11 +14,14 @@ ALTER TABLE exchanges
   ADD COLUMN pinned text[] NOT NULL DEFAULT '{}',
   ADD COLUMN override_evidence jsonb NOT NULL DEFAULT '[]';
 
+-- The backfill changes no label: the rollup trigger would only sum zero deltas over every row.
+ALTER TABLE exchanges DISABLE TRIGGER exchanges_rollup_update;
 UPDATE exchanges SET computed = jsonb_build_object(
   'flow', flow, 'form', form, 'digitization', digitization, 'signed', signed, 'secret', secret,
   'document_id', document_id, 'has_document', has_document,
   'sender_agency', sender_agency, 'sender_kind', sender_kind,
   'receiver_agency', receiver_agency, 'receiver_kind', receiver_kind);
+ALTER TABLE exchanges ENABLE TRIGGER exchanges_rollup_update;
 
 ALTER TABLE exchanges ALTER COLUMN computed SET NOT NULL;
 
