@@ -198,7 +198,7 @@ describe('corrections, re-analysis and threads', () => {
     await expect(pool.query(`TRUNCATE override_audit CASCADE`)).rejects.toThrow(/append-only/);
   });
 
-  it('refuses a value outside the label domain with exit 2 and writes nothing', async () => {
+  it('refuses a value outside the label domain, and reanalyze without a scope, with exit 2, writing nothing', async () => {
     const [ex] = await exchangeOf(ids[0] as number);
     const count = async () => (await pool.query<{ n: number }>(`SELECT (SELECT count(*) FROM exchange_overrides) + (SELECT count(*) FROM override_audit) AS n`)).rows[0]?.n;
     const n = await count();
@@ -214,6 +214,9 @@ describe('corrections, re-analysis and threads', () => {
       expect(r.stderr).toMatch(/^edocwatch: /);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    const unbounded = await cli('reanalyze');
+    expect(unbounded.code).toBe(2);
+    expect(unbounded.stderr).toContain('--all');
     const missing = await cli('override', 'set', '--exchange', '999999', '--label', 'form', '--value', 'hybrid', '--reason', 'x');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('999999');

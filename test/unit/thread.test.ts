@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeMessageId, normalizeSubject, subjectKey, threadLinks } from '../../src/domain/thread.js';
+import { computedChanges } from '../../src/jobs/reanalyze.js';
 
 describe('normalizeSubject', () => {
   it.each([
@@ -48,5 +49,14 @@ describe('threadLinks', () => {
   it('is empty without ids', () => {
     expect(threadLinks(null, null, [])).toEqual([]);
     expect(normalizeMessageId('  ')).toBeNull();
+  });
+});
+
+describe('computedChanges (re-analysis summary)', () => {
+  it('lists the labels whose computed values differ', () => {
+    const a = { flow: 'inter_agency', form: 'electronic', digitization: 'none', signed: false, secret: false, document_id: 1, sender_agency: 'A', receiver_agency: 'B' };
+    expect(computedChanges(a, { ...a })).toEqual([]);
+    expect(computedChanges(a, { ...a, flow: 'to_province_pc', receiver_agency: 'C' })).toEqual(['flow', 'receiver_agency']);
+    expect(computedChanges(a, { ...a, document_id: null })).toEqual(['document_id']);
   });
 });
