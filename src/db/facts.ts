@@ -25,7 +25,8 @@ export async function clearAnalysis(db: Queryable, messageRowId: number): Promis
 // time) then lock them in the same order and cannot deadlock.
 // Threads (src/domain/thread.ts): the thread of a message this one names by Message-ID (its own
 // id too: the same mail in another mailbox), else of a message within 120 days with the same
-// subject key that shares an address with it, else a thread of its own (its row id).
+// subject key that shares an address with it other than the monitored agency's own (every mail of
+// a mailbox has those), else a thread of its own (its row id).
 //
 // Exchanges: `computed` holds the labels the analysis gives, with form `hybrid` when a paper
 // register of either side lists the document (dated within 200 days before to 31 days after the
@@ -41,7 +42,7 @@ WITH thr AS (
     (SELECT m2.thread_id FROM messages m2
       WHERE $52::text IS NOT NULL AND m2.subject_key = $52 AND m2.id <> $1 AND m2.thread_id IS NOT NULL
         AND m2.msg_date BETWEEN $5::timestamptz - interval '120 days' AND $5::timestamptz + interval '120 days'
-        AND EXISTS (SELECT 1 FROM message_parties p WHERE p.message_id = m2.id AND p.address = ANY($11::text[]))
+        AND EXISTS (SELECT 1 FROM message_parties p WHERE p.message_id = m2.id AND p.address = ANY($53::text[]))
       ORDER BY m2.thread_id LIMIT 1),
     $1::bigint) AS id),
 msg AS (
@@ -160,5 +161,6 @@ export async function writeAnalysis(db: Queryable, messageRowId: number, a: Mess
     ex.map((e) => e.labels.secret), ex.map((e) => JSON.stringify(e.evidence)),
     // threads $51–$52
     m.threadLinks, subjectKey(m.subject),
+    a.parties.filter((p) => p.agencyCode === null || p.agencyCode !== m.monitoredAgency).map((p) => p.address),
   ]);
 }

@@ -74,6 +74,8 @@ describe('corrections, re-analysis and threads', () => {
       mail({ n: 2, to: 'vanthu@sotuphap-moi.vn', subject: 'V/v thẩm định hồ sơ mua sắm tập trung', body: 'Sở Tài chính gửi Công văn số 13/STC-NS đề nghị thẩm định.', day: 4 }),
       mail({ n: 3, to: 'snv@sonminh.gov.vn', subject: 'Re: V/v góp ý dự thảo quy chế quản lý tài chính', body: 'Bổ sung ý kiến.', day: 5, inReplyTo: 'corr-1@stc.sonminh.gov.vn' }),
       mail({ n: 4, to: 'snv@sonminh.gov.vn', subject: 'TL: V/v góp ý dự thảo quy chế quản lý tài chính', body: 'Ý kiến cuối cùng.', day: 6 }),
+      // Same subject to another department: it shares only the mailbox's own address, so a thread of its own.
+      mail({ n: 5, to: 'sct@sonminh.gov.vn', subject: 'V/v góp ý dự thảo quy chế quản lý tài chính', body: 'Đề nghị Sở Công Thương góp ý.', day: 2 }),
     ];
     const recorded = await withTransaction(pool, async (tx) =>
       recordFetchedBatch(
@@ -97,17 +99,18 @@ describe('corrections, re-analysis and threads', () => {
     await pool?.end();
   });
 
-  it('threads a reply by In-Reply-To and a reply without headers by its subject', async () => {
+  it('threads a reply by In-Reply-To and a reply without headers by its subject, not mail to someone else', async () => {
     const { rows } = await pool.query<{ id: string; thread_id: string; subject_key: string | null }>(
       `SELECT id, thread_id, subject_key FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id`,
       [ids],
     );
-    const [m1, m2, m3, m4] = rows;
+    const [m1, m2, m3, m4, m5] = rows;
     expect(m1?.thread_id).toBe(m1?.id);
     expect(m2?.thread_id).toBe(m2?.id);
     expect(m3?.thread_id).toBe(m1?.id);
     expect(m4?.thread_id).toBe(m1?.id);
     expect(m4?.subject_key).toBe('góp ý dự thảo quy chế quản lý tài chính');
+    expect(m5?.thread_id).toBe(m5?.id);
   });
 
   it('changes the effective flow, the rollups and stats with an override, and back when removed', async () => {
@@ -149,7 +152,7 @@ describe('corrections, re-analysis and threads', () => {
       const r = await cli('reanalyze', '--all', '--json');
       expect(r.code).toBe(0);
       const s = JSON.parse(r.stdout) as { messages: number; exchanges: { changed: number; added: number; removed: number }; labelChanges: Record<string, number> };
-      expect(s.messages).toBe(4);
+      expect(s.messages).toBe(5);
       expect(s.exchanges).toMatchObject({ changed: 0, added: 0, removed: 0 });
       expect(Object.values(s.labelChanges).every((n) => n === 0)).toBe(true);
       const [again] = await exchangeOf(ids[0] as number);
