@@ -32,3 +32,21 @@ export class ServiceError extends EdocError {
     super(code, message, 3);
   }
 }
+
+/** An override's label, value, reason or author is not acceptable (exit 2; nothing is written). */
+export class InvalidOverrideError extends EdocError {
+  constructor(message: string) {
+    super('E_OVERRIDE_VALUE', message, 2);
+  }
+}
+
+/**
+ * A paper register file cannot be imported as a whole: unreadable, not CSV/XLSX, no header row with
+ * a document number column, or no row readable (exit 2; nothing is written). Single unreadable rows
+ * do not raise this: they are reported with their line numbers and the others are imported.
+ */
+export class RegisterFileError extends EdocError {
+  constructor(message: string) {
+    super('E_REGISTER_FILE', message, 2);
+  }
+}

@@ -13,6 +13,7 @@ import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
 import { messageDate } from '../domain/period.js';
 import { splitRefs } from '../domain/refs.js';
+import { threadLinks } from '../domain/thread.js';
 import { edxmlDocRef, edxmlDocumentEvidence, edxmlParties } from './edxml.js';
 import type {
   AttachmentFacts,
@@ -83,6 +84,8 @@ export interface MessageAnalysis {
     monitoredAgency: string | null;
     direction: Direction | null;
     threadKey: string;
+    /** Message-IDs tying it to its thread: its own, In-Reply-To, References (normalized, distinct). */
+    threadLinks: string[];
     state: 'analyzed' | 'skipped' | 'malformed';
     problems: string[];
     machineGenerated: string | null;
@@ -395,6 +398,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
       monitoredAgency: monitored,
       direction,
       threadKey,
+      threadLinks: threadLinks(parsed.messageId ?? null, parsed.inReplyTo ?? null, references),
       state,
       problems,
       machineGenerated: machine.reason,

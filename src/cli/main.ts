@@ -112,6 +112,47 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
   rollups.command('rebuild').description('tính lại / recompute the rollups from the facts')
     .action(async () => setCode(await (await import('./rollups.js')).runRollupsRebuild(io)));
 
+  const override = program.command('override').description('sửa nhãn của lượt trao đổi / corrections of an exchange\'s labels and links (audited)');
+  override.command('set').description('đặt một sửa đổi / override one label or link of an exchange')
+    .requiredOption('--exchange <id>', 'exchange id', intArg('--exchange'))
+    .requiredOption('--label <label>', 'form, digitization, signed, flow, secret, document, sender or receiver')
+    .requiredOption('--value <value>', 'the value (see docs/cli.md for each label\'s values)')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .option('--by <name>', 'who makes the change (default: EDOCWATCH_ACTOR, else the OS user)')
+    .option('--json', 'JSON')
+    .action(async (o: { exchange: number; label: string; value: string; reason: string; by?: string; json?: boolean }) => setCode(await (await import('./override.js')).runOverrideSet(io, o)));
+  override.command('remove').argument('<id>', 'override id', intArg('id')).description('gỡ một sửa đổi / remove an override (the computed label applies again)')
+    .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+    .option('--by <name>', 'who makes the change (default: EDOCWATCH_ACTOR, else the OS user)')
+    .option('--json', 'JSON')
+    .action(async (id: number, o: { reason: string; by?: string; json?: boolean }) => setCode(await (await import('./override.js')).runOverrideRemove(io, id, o)));
+  override.command('list').description('liệt kê sửa đổi / list overrides (active ones unless --all)')
+    .option('--exchange <id>', 'one exchange', intArg('--exchange'))
+    .option('--all', 'removed and replaced ones too')
+    .option('--json', 'JSON')
+    .action(async (o: { exchange?: number; all?: boolean; json?: boolean }) => setCode(await (await import('./override.js')).runOverrideList(io, o)));
+  override.command('history').description('nhật ký sửa đổi / the audit trail (who, when, before, after, why)')
+    .option('--exchange <id>', 'one exchange', intArg('--exchange'))
+    .option('--json', 'JSON')
+    .action(async (o: { exchange?: number; json?: boolean }) => setCode(await (await import('./override.js')).runOverrideHistory(io, o)));
+
+  program.command('reanalyze').description('phân tích lại thư đã lưu / analyze stored messages again (after a rule or directory change), no IMAP fetch')
+    .option('--mailbox <id>', 'only this mailbox', intArg('--mailbox'))
+    .option('--since <day>', 'only messages dated on or after this day (YYYY-MM-DD, Asia/Ho_Chi_Minh)')
+    .option('--all', 'every stored message (needed when neither --mailbox nor --since is given)')
+    .option('--json', 'JSON summary')
+    .action(async (o: { mailbox?: number; since?: string; all?: boolean; json?: boolean }) => setCode(await (await import('./reanalyze.js')).runReanalyze(io, o)));
+
+  const register = program.command('register').description('sổ văn bản giấy / paper registers (sổ văn bản đến/đi)');
+  register.command('import').argument('<file>', 'CSV or XLSX export of the register').description('nhập sổ văn bản / import a register')
+    .requiredOption('--agency <code>', 'the agency that keeps the register')
+    .requiredOption('--direction <dir>', 'in (sổ văn bản đến) or out (sổ văn bản đi)')
+    .option('--by <name>', 'who imports it (default: EDOCWATCH_ACTOR, else the OS user)')
+    .option('--json', 'JSON')
+    .action(async (file: string, o: { agency: string; direction: string; by?: string; json?: boolean }) => setCode(await (await import('./register.js')).runRegisterImport(io, file, o)));
+  register.command('list').description('các lần nhập sổ / imported registers').option('--json', 'JSON')
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./register.js')).runRegisterList(io, o)));
+
   program.command('status').description('tình trạng / mailboxes, messages by state, queues')
     .option('--json', 'JSON')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./status.js')).runStatus(io, Boolean(o.json))));

@@ -1,12 +1,14 @@
 // Writes one message's analysis (state, parties, attachments, documents, exchanges) as two SQL
 // statements in one transaction: the facts as one statement of chained data-modifying CTEs (round
 // trips, each waking a Postgres backend, were the largest cost of the write path), then the
-// message's own row. The message UPDATE is its own statement so that the rollup triggers always fire
-// in one order — exchanges' (at the end of the first statement) before messages' — whatever plan
-// Postgres picks: inside one statement the order of the CTEs' statement-level triggers is not
-// defined, and two analyses taking the rollup rows in opposite orders deadlocked. Facts of an earlier
-// analysis are removed first by `clearAnalysis` when a message is analyzed again.
+// message's own row (with its thread). The message UPDATE is its own statement so that the rollup
+// triggers always fire in one order — exchanges' (at the end of the first statement) before
+// messages' — whatever plan Postgres picks: inside one statement the order of the CTEs'
+// statement-level triggers is not defined, and two analyses taking the rollup rows in opposite
+// orders deadlocked. Facts of an earlier analysis are removed first by `clearAnalysis` when a
+// message is analyzed again.
 import type { MessageAnalysis } from '../analyze/message.js';
+import { subjectKey } from '../domain/thread.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => key(a).localeCompare(key(b));
@@ -25,9 +27,32 @@ export async function clearAnalysis(db: Queryable, messageRowId: number): Promis
 // Shared rows (attachments, documents, exchanges) are upserted in key order: two messages that
 // carry the same ones (the sender's Sent copy and the recipient's INBOX copy, analyzed at the same
 // time) then lock them in the same order and cannot deadlock.
+//
+// Threads (src/domain/thread.ts): the thread of a message this one names by Message-ID (its own
+// id too: the same mail in another mailbox), else of a message within 120 days with the same
+// subject key that shares an address with it other than the monitored agency's own (every mail of
+// a mailbox has those), else a thread of its own (its row id).
+//
+// Exchanges: `computed` holds the labels the analysis gives, with form `hybrid` when a paper
+// register of either side lists the document (dated within 200 days before to 31 days after the
+// mail: administrative numbers restart every year); the label columns hold the EFFECTIVE labels,
+// so a column an override pins (`pinned`, src/db/overrides.ts) keeps its value here.
 const MESSAGE_SQL = `
+WITH thr AS (
+  SELECT COALESCE(
+    (SELECT m2.thread_id FROM messages m2
+      WHERE lower(btrim(m2.message_id, '<> ')) = ANY($11::text[]) AND m2.message_id IS NOT NULL
+        AND m2.id <> $1 AND m2.thread_id IS NOT NULL
+      ORDER BY m2.thread_id LIMIT 1),
+    (SELECT m2.thread_id FROM messages m2
+      WHERE $12::text IS NOT NULL AND m2.subject_key = $12 AND m2.id <> $1 AND m2.thread_id IS NOT NULL
+        AND m2.msg_date BETWEEN $5::timestamptz - interval '120 days' AND $5::timestamptz + interval '120 days'
+        AND EXISTS (SELECT 1 FROM message_parties p WHERE p.message_id = m2.id AND p.address = ANY($13::text[]))
+      ORDER BY m2.thread_id LIMIT 1),
+    $1::bigint) AS id)
 UPDATE messages SET state = $2, state_reason = $3, analyzed_at = now(), subject = $4, msg_date = $5,
-  direction = $6, from_address = $7, thread_key = $8, problems = $9::text[], message_id = COALESCE(message_id, $10)
+  direction = $6, from_address = $7, thread_key = $8, problems = $9::text[], message_id = COALESCE(message_id, $10),
+  thread_id = (SELECT id FROM thr), subject_key = $12
 WHERE id = $1`;
 
 const WRITE_SQL = `
@@ -58,21 +83,53 @@ mdocs AS (
   SELECT $1, docs.id, x.role, x.source
     FROM unnest($21::text[], $27::text[], $28::text[]) AS x(ref, role, source) JOIN docs ON docs.ref = x.ref
   ON CONFLICT DO NOTHING),
-ex AS (
-  INSERT INTO exchanges (exchange_key, document_id, sender_address, receiver_address, sender_kind, receiver_kind,
-    sender_agency, receiver_agency, msg_date, has_document, flow, form, digitization, signed, secret, evidence)
-  SELECT x.key, docs.id, x.sender_address, x.receiver_address, x.sender_kind, x.receiver_kind, x.sender_agency,
-         x.receiver_agency, $2::timestamptz, x.ref IS NOT NULL, x.flow, x.form, x.digitization, x.signed, x.secret,
-         x.evidence::jsonb
+planned AS (
+  SELECT x.key, docs.id AS document_id, x.sender_address, x.receiver_address, x.sender_kind, x.receiver_kind,
+         x.sender_agency, x.receiver_agency, x.flow, x.digitization, x.signed, x.secret,
+         CASE WHEN reg.evidence IS NOT NULL AND x.form IS NOT NULL THEN 'hybrid' ELSE x.form END AS form,
+         CASE WHEN reg.evidence IS NOT NULL AND x.form IS NOT NULL
+              THEN (SELECT COALESCE(jsonb_agg(el.item), '[]'::jsonb) FROM jsonb_array_elements(x.evidence::jsonb) AS el(item) WHERE el.item->>'label' <> 'form')
+                   || jsonb_build_array(reg.evidence)
+              ELSE x.evidence::jsonb END AS evidence
     FROM unnest($29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],
                 $37::text[], $38::text[], $39::text[], $40::boolean[], $41::boolean[], $42::text[])
          AS x(key, ref, sender_address, receiver_address, sender_kind, receiver_kind, sender_agency, receiver_agency,
               flow, form, digitization, signed, secret, evidence)
     LEFT JOIN docs ON docs.ref = x.ref
-   ORDER BY x.key
-  ON CONFLICT (exchange_key) DO UPDATE SET flow = EXCLUDED.flow, form = EXCLUDED.form,
-    digitization = EXCLUDED.digitization, signed = EXCLUDED.signed, secret = EXCLUDED.secret,
-    evidence = EXCLUDED.evidence, updated_at = now()
+    LEFT JOIN LATERAL (
+      SELECT jsonb_build_object('label', 'form', 'value', 'hybrid', 'rule', 'form.paper_register',
+               'detail', format('Sổ văn bản %s của %s, dòng %s (tệp %s, nhập %s) / paper register entry %s',
+                                CASE r.direction WHEN 'in' THEN 'đến' ELSE 'đi' END, r.agency_code, r.line, i.file_name,
+                                to_char(i.imported_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), r.id)) AS evidence
+        FROM register_entries r JOIN register_imports i ON i.id = r.import_id
+       WHERE r.document_id = docs.id AND r.agency_code IN (x.sender_agency, x.receiver_agency)
+         AND r.day BETWEEN edocwatch_local_day($2::timestamptz) - 200 AND edocwatch_local_day($2::timestamptz) + 31
+       ORDER BY r.id LIMIT 1) reg ON true),
+ex AS (
+  INSERT INTO exchanges (exchange_key, document_id, sender_address, receiver_address, sender_kind, receiver_kind,
+    sender_agency, receiver_agency, msg_date, has_document, flow, form, digitization, signed, secret, evidence, computed)
+  SELECT p.key, p.document_id, p.sender_address, p.receiver_address, p.sender_kind, p.receiver_kind, p.sender_agency,
+         p.receiver_agency, $2::timestamptz, p.document_id IS NOT NULL, p.flow, p.form, p.digitization, p.signed, p.secret,
+         p.evidence,
+         jsonb_build_object('flow', p.flow, 'form', p.form, 'digitization', p.digitization, 'signed', p.signed,
+           'secret', p.secret, 'document_id', p.document_id, 'has_document', p.document_id IS NOT NULL,
+           'sender_agency', p.sender_agency, 'sender_kind', p.sender_kind,
+           'receiver_agency', p.receiver_agency, 'receiver_kind', p.receiver_kind)
+    FROM planned p
+   ORDER BY p.key
+  ON CONFLICT (exchange_key) DO UPDATE SET
+    flow = CASE WHEN 'flow' = ANY(exchanges.pinned) THEN exchanges.flow ELSE EXCLUDED.flow END,
+    form = CASE WHEN 'form' = ANY(exchanges.pinned) THEN exchanges.form ELSE EXCLUDED.form END,
+    digitization = CASE WHEN 'digitization' = ANY(exchanges.pinned) THEN exchanges.digitization ELSE EXCLUDED.digitization END,
+    signed = CASE WHEN 'signed' = ANY(exchanges.pinned) THEN exchanges.signed ELSE EXCLUDED.signed END,
+    secret = CASE WHEN 'secret' = ANY(exchanges.pinned) THEN exchanges.secret ELSE EXCLUDED.secret END,
+    document_id = CASE WHEN 'document' = ANY(exchanges.pinned) THEN exchanges.document_id ELSE EXCLUDED.document_id END,
+    has_document = CASE WHEN 'document' = ANY(exchanges.pinned) THEN exchanges.has_document ELSE EXCLUDED.has_document END,
+    sender_agency = CASE WHEN 'sender' = ANY(exchanges.pinned) THEN exchanges.sender_agency ELSE EXCLUDED.sender_agency END,
+    sender_kind = CASE WHEN 'sender' = ANY(exchanges.pinned) THEN exchanges.sender_kind ELSE EXCLUDED.sender_kind END,
+    receiver_agency = CASE WHEN 'receiver' = ANY(exchanges.pinned) THEN exchanges.receiver_agency ELSE EXCLUDED.receiver_agency END,
+    receiver_kind = CASE WHEN 'receiver' = ANY(exchanges.pinned) THEN exchanges.receiver_kind ELSE EXCLUDED.receiver_kind END,
+    evidence = EXCLUDED.evidence, computed = EXCLUDED.computed, updated_at = now()
   RETURNING id)
 INSERT INTO exchange_sightings (exchange_id, message_id)
 SELECT ex.id, $1 FROM ex
@@ -117,5 +174,8 @@ export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: Me
   await db.query(MESSAGE_SQL, [
     messageRowId, m.state, m.machineGenerated ?? (m.problems.length ? m.problems.join(', ') : null), m.subject.slice(0, 2000), m.date,
     m.direction, m.from, m.threadKey, m.problems, m.messageId,
+    // threads $11–$13
+    m.threadLinks, subjectKey(m.subject),
+    a.parties.filter((p) => p.agencyCode === null || p.agencyCode !== m.monitoredAgency).map((p) => p.address),
   ]);
 }

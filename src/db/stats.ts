@@ -8,27 +8,50 @@
 import type { AccountCount, ExchangeCount } from '../domain/kpi.js';
 import type { Queryable } from './pool.js';
 
+// Paper registers (migration 0007) add two things: `paper` rows, the registered documents never seen
+// in mail (one per document and pair of sides, however many registers list it), which enter only
+// the denominators of K2a, K2b and K3; and `paper_register`, true for the rows with a side whose
+// agency has a register entry in the period: that register would list the document, paper or not
+// (src/domain/kpi.ts gives those KPIs a ratio only when all their rows are covered).
+// A registered document is "seen in mail" when an exchange of the same document has the register's
+// agency on one side and is dated 200 days before to 31 days after the entry (numbers restart yearly).
 export async function exchangeCounts(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
   const { rows } = await db.query<{
     agency_code: string; level: ExchangeCount['level']; flow: ExchangeCount['flow']; form: ExchangeCount['form'];
     digitization: ExchangeCount['digitization']; signed: boolean; secret: boolean; has_document: boolean;
-    direction: ExchangeCount['direction']; weight: number; n: number;
+    direction: ExchangeCount['direction']; weight: number; paper_only: boolean; paper_register: boolean; n: number;
   }>(
     `WITH e AS (
        SELECT NULLIF(sender_agency, '') AS sender_agency, NULLIF(receiver_agency, '') AS receiver_agency, flow,
-              NULLIF(form, '') AS form, digitization, signed, secret, has_document, n
-         FROM exchange_rollup WHERE day >= edocwatch_local_day($1) AND day < edocwatch_local_day($2) AND n <> 0),
-     sides AS (
-       SELECT e.*, e.sender_agency AS agency_code,
-              CASE WHEN e.sender_agency = e.receiver_agency THEN 'internal' ELSE 'outbound' END AS direction, 1 AS weight
-         FROM e WHERE e.sender_agency IS NOT NULL
+              NULLIF(form, '') AS form, digitization, signed, secret, has_document, false AS paper_only, n
+         FROM exchange_rollup WHERE day >= edocwatch_local_day($1) AND day < edocwatch_local_day($2) AND n <> 0
        UNION ALL
-       SELECT e.*, e.receiver_agency, 'inbound', CASE WHEN e.sender_agency IS NULL THEN 1 ELSE 0 END
-         FROM e WHERE e.receiver_agency IS NOT NULL AND e.receiver_agency IS DISTINCT FROM e.sender_agency)
+       SELECT sender_agency, receiver_agency, flow, NULL, 'none', false, bool_or(secret), true, true, 1
+         FROM register_entries r
+        WHERE r.day >= edocwatch_local_day($1) AND r.day < edocwatch_local_day($2)
+          AND NOT EXISTS (
+            SELECT 1 FROM exchanges x
+             WHERE x.document_id = r.document_id AND r.agency_code IN (x.sender_agency, x.receiver_agency)
+               AND edocwatch_local_day(x.msg_date) BETWEEN r.day - 31 AND r.day + 200)
+        GROUP BY r.document_id, COALESCE(r.sender_agency, 'k:' || r.counterparty_key), COALESCE(r.receiver_agency, 'k:' || r.counterparty_key),
+                 r.sender_agency, r.receiver_agency, r.flow),
+     covered AS (
+       SELECT DISTINCT agency_code FROM register_entries
+        WHERE day >= edocwatch_local_day($1) AND day < edocwatch_local_day($2)),
+     ec AS (
+       SELECT e.*, (e.sender_agency IN (SELECT agency_code FROM covered) OR e.receiver_agency IN (SELECT agency_code FROM covered)) IS TRUE AS paper_register
+         FROM e),
+     sides AS (
+       SELECT ec.*, ec.sender_agency AS agency_code,
+              CASE WHEN ec.sender_agency = ec.receiver_agency THEN 'internal' ELSE 'outbound' END AS direction, 1 AS weight
+         FROM ec WHERE ec.sender_agency IS NOT NULL
+       UNION ALL
+       SELECT ec.*, ec.receiver_agency, 'inbound', CASE WHEN ec.sender_agency IS NULL THEN 1 ELSE 0 END
+         FROM ec WHERE ec.receiver_agency IS NOT NULL AND ec.receiver_agency IS DISTINCT FROM ec.sender_agency)
      SELECT s.agency_code, a.level, s.flow, s.form, s.digitization, s.signed, s.secret, s.has_document, s.direction,
-            s.weight, sum(s.n)::int AS n
+            s.weight, s.paper_only, s.paper_register, sum(s.n)::int AS n
        FROM sides s JOIN agencies a ON a.code = s.agency_code
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`,
     [start, end],
   );
   return rows.map((r) => ({
@@ -43,6 +66,8 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
     direction: r.direction,
     provinceWeight: r.weight,
     count: r.n,
+    ...(r.paper_only ? { paperOnly: true } : {}),
+    ...(r.paper_register ? { paperRegister: true } : {}),
   }));
 }
 

@@ -28,6 +28,11 @@ export interface ExchangeCount {
   provinceWeight?: number;
   /** Dossiers known only from the paper register (no electronic copy seen). */
   paperOnly?: boolean;
+  /**
+   * A side of the row's exchanges (sender or receiver) has a paper register imported for the
+   * period, so the paper-only dossiers among them are known and K2a, K2b, K3 can have a ratio.
+   */
+  paperRegister?: boolean;
 }
 
 export interface AccountCount {
@@ -111,12 +116,35 @@ function meets(ratio: number, t: { op: TargetOp; value: number }): boolean {
   }
 }
 
-type Tally = Record<KpiId, { num: number; den: number }>;
+/** Per KPI: the counts, and whether rows of agencies without a paper register entered it. */
+type Tally = Record<KpiId, { num: number; den: number; unregistered: boolean }> & { registered: boolean };
 
 function emptyTally(): Tally {
-  const t = {} as Tally;
-  for (const id of KPI_IDS) t[id] = { num: 0, den: 0 };
+  const t = { registered: false } as Tally;
+  for (const id of KPI_IDS) t[id] = { num: 0, den: 0, unregistered: false };
   return t;
+}
+
+const REGISTER_FLOW_KPI: Partial<Record<Flow, KpiId>> = {
+  to_province_pc: 'K2a',
+  inter_agency: 'K2b',
+  to_department_or_district: 'K3',
+};
+
+/**
+ * Register coverage of a scope: it has one when some row of it comes from an agency with a paper
+ * register, and a KPI needing one stays "needs a paper register" while any of its rows comes from
+ * an agency without one (a ratio over a denominator missing that agency's paper dossiers would
+ * flatter it).
+ */
+function markRegister(t: Tally, r: ExchangeCount, n: number): void {
+  if (r.paperRegister === true) {
+    t.registered = true;
+    return;
+  }
+  if (n === 0 || r.secret || !r.hasDocument) return;
+  const kpi = REGISTER_FLOW_KPI[r.flow];
+  if (kpi) t[kpi].unregistered = true;
 }
 
 /** Adds `n` exchanges of one row to a tally, applying the KPI definitions. */
@@ -184,7 +212,7 @@ function finish(t: Tally, opts: { year: number; targets: Targets; paperRegister:
   for (const id of KPI_IDS) {
     const { num, den } = t[id];
     const target = targetFor(opts.targets, opts.year, id);
-    const needsRegister = PAPER_REGISTER_KPIS.has(id) && !opts.paperRegister;
+    const needsRegister = PAPER_REGISTER_KPIS.has(id) && !opts.paperRegister && (!t.registered || t[id].unregistered);
     // Without a register the denominator (all dossiers, paper-only included) is unknown: report
     // what email saw and no ratio, never a 100% made of email over email.
     const denominator = needsRegister ? 0 : den;
@@ -214,8 +242,9 @@ function tallyOf<K extends string>(map: Map<K, Tally>, key: K): Tally {
 
 /**
  * All KPIs for one period (its `year` picks the targets): province-wide (mirror rows weighted 0),
- * per level and per agency (every row of theirs). `paperRegister` says whether a paper register was
- * imported for the period, which K2a, K2b and K3 need.
+ * per level and per agency (every row of theirs). `paperRegister: true` declares a paper register
+ * for every agency; otherwise coverage comes from the rows' own `paperRegister` (markRegister).
+ * K2a, K2b and K3 need it.
  */
 export function computeKpis(
   rows: ExchangeCount[],
@@ -234,6 +263,9 @@ export function computeKpis(
     addRow(province, r, r.count * weight);
     addRow(tallyOf(levels, r.level), r, r.count);
     addRow(tallyOf(agencies, r.agencyCode), r, r.count);
+    markRegister(province, r, r.count * weight);
+    markRegister(tallyOf(levels, r.level), r, r.count);
+    markRegister(tallyOf(agencies, r.agencyCode), r, r.count);
   }
   for (const a of accounts) {
     addAccounts(province, a);

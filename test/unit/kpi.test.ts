@@ -304,3 +304,66 @@ describe('per agency, per level and province-wide', () => {
     }
   });
 });
+
+describe('paper register coverage from the rows', () => {
+  const opts = { year: 2026, targets: DEFAULT_TARGETS, paperRegister: false };
+
+  it('gives K2a a ratio for an agency whose rows carry a register, paper-only dossiers in the denominator', () => {
+    const k = computeKpis(
+      [
+        row({ agencyCode: SNV, flow: 'to_province_pc', count: 3, paperRegister: true }),
+        row({ agencyCode: SNV, flow: 'to_province_pc', form: null, digitization: 'none', paperOnly: true, count: 1, paperRegister: true }),
+      ],
+      [],
+      opts,
+    );
+    expect(k.agencies[SNV]?.K2a).toEqual({ numerator: 3, denominator: 4, ratio: 0.75, target: 0.5, targetOp: '>=', met: true });
+    expect(k.province.K2a.ratio).toBe(0.75);
+  });
+
+  it('keeps "needs a paper register" where an agency without a register contributes to the KPI', () => {
+    const k = computeKpis(
+      [
+        row({ agencyCode: SNV, flow: 'to_province_pc', count: 3, paperRegister: true }),
+        row({ agencyCode: STC, flow: 'to_province_pc', count: 2 }),
+      ],
+      [],
+      opts,
+    );
+    expect(k.agencies[SNV]?.K2a.ratio).toBe(1);
+    expect(k.agencies[STC]?.K2a.needsPaperRegister).toBe(true);
+    expect(k.province.K2a.needsPaperRegister).toBe(true);
+    expect(k.levels.department?.K2a.needsPaperRegister).toBe(true);
+  });
+
+  it('does not let a register of one KPI speak for another', () => {
+    const k = computeKpis(
+      [
+        row({ agencyCode: SNV, flow: 'to_province_pc', count: 3, paperRegister: true }),
+        row({ agencyCode: STC, flow: 'inter_agency', count: 2 }),
+      ],
+      [],
+      opts,
+    );
+    expect(k.province.K2a.ratio).toBe(1);
+    expect(k.province.K2b.needsPaperRegister).toBe(true);
+  });
+
+  it('ignores secret rows and rows without a document when deciding coverage', () => {
+    const k = computeKpis(
+      [
+        row({ agencyCode: SNV, flow: 'to_province_pc', count: 3, paperRegister: true }),
+        row({ agencyCode: STC, flow: 'to_province_pc', count: 2, secret: true }),
+        row({ agencyCode: STC, flow: 'to_province_pc', count: 2, hasDocument: false }),
+      ],
+      [],
+      opts,
+    );
+    expect(k.province.K2a).toMatchObject({ numerator: 3, denominator: 3, ratio: 1 });
+  });
+
+  it('still needs a register when no row carries one', () => {
+    const k = computeKpis([row({ flow: 'to_department_or_district', count: 2 })], [], opts);
+    expect(k.province.K3.needsPaperRegister).toBe(true);
+  });
+});

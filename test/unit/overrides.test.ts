@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { buildDirectory, parseDirectory } from '../../src/domain/directory.js';
+import {
+  changedLabels,
+  OverrideValueError,
+  parseOverrideValue,
+  resolveEffective,
+  serializeOverrideValue,
+  type ActiveOverride,
+  type ExchangeLabelSet,
+} from '../../src/domain/overrides.js';
+
+const directory = buildDirectory(parseDirectory(parseYaml(readFileSync(path.resolve(import.meta.dirname, '../../config/agencies.yaml'), 'utf8'))));
+const STC = '000.00.03.H30';
+const SNV = '000.00.02.H30';
+const UBND = '000.00.00.H30';
+const XA = '000.32.01.H30';
+
+const computed: ExchangeLabelSet = {
+  form: 'electronic',
+  digitization: 'born_digital',
+  signed: false,
+  flow: 'inter_agency',
+  secret: false,
+  document: '12/STC-NS',
+  sender: { kind: 'agency', agencyCode: STC },
+  receiver: { kind: 'agency', agencyCode: SNV },
+};
+
+function ov(label: string, value: string, id = 1): ActiveOverride {
+  const v = parseOverrideValue(label, value, directory);
+  return { id, label: v.label, value: v, reason: 'kiểm tra lại bản giấy', by: 'admin', at: '2026-11-26T00:00:00.000Z' };
+}
+
+describe('parseOverrideValue', () => {
+  it.each([
+    ['form', 'hybrid', 'hybrid'],
+    ['form', ' electronic ', 'electronic'],
+    ['digitization', 'scanned', 'scanned'],
+    ['flow', 'commune_level', 'commune_level'],
+    ['signed', 'true', 'true'],
+    ['signed', 'có', 'true'],
+    ['signed', 'KHÔNG', 'false'],
+    ['secret', '0', 'false'],
+    ['secret', 'yes', 'true'],
+    ['document', '2888/UBND-VX', '2888/UBND-VX'],
+    ['document', 'Công văn số 2888/UBND-VX', '2888/UBND-VX'],
+    ['document', '43/2011/NĐ-CP', '43/2011/NĐ-CP'],
+    ['document', 'none', 'none'],
+    ['sender', STC, STC],
+    ['receiver', ` ${XA.toLowerCase()} `, XA],
+    ['receiver', 'enterprise', 'enterprise'],
+    ['receiver', 'individual', 'individual'],
+  ])('accepts %s = %j as %j', (label, value, stored) => {
+    expect(serializeOverrideValue(parseOverrideValue(label, value, directory))).toBe(stored);
+  });
+
+  it.each([
+    ['form', 'paper'],
+    ['form', ''],
+    ['digitization', 'digital'],
+    ['flow', 'to_ministry'],
+    ['signed', 'maybe'],
+    ['secret', 'mật'],
+    ['document', 'không có số'],
+    ['document', '12/STC-NS và 13/STC-NS'],
+    ['sender', '999.99.99.H99'],
+    ['receiver', 'ministry'],
+    ['colour', 'red'],
+  ])('refuses %s = %j with a message naming the domain', (label, value) => {
+    expect(() => parseOverrideValue(label, value, directory)).toThrow(OverrideValueError);
+  });
+
+  it('names the accepted values in the error', () => {
+    expect(() => parseOverrideValue('form', 'paper', directory)).toThrow(/electronic\|hybrid/);
+  });
+});
+
+describe('resolveEffective', () => {
+  it('keeps the computed labels without overrides', () => {
+    const e = resolveEffective(computed, [], directory);
+    expect(e.labels).toEqual(computed);
+    expect(e.pinned).toEqual([]);
+    expect(e.evidence).toEqual([]);
+  });
+
+  it('takes the override of a label and pins it, with evidence naming the override', () => {
+    const e = resolveEffective(computed, [ov('form', 'hybrid', 7)], directory);
+    expect(e.labels.form).toBe('hybrid');
+    expect(e.labels.flow).toBe('inter_agency');
+    expect(e.pinned).toEqual(['form']);
+    expect(e.evidence).toEqual([{ label: 'form', value: 'hybrid', rule: 'override.7', detail: expect.stringContaining('admin') }]);
+  });
+
+  it('derives the flow from a corrected receiver', () => {
+    const e = resolveEffective(computed, [ov('receiver', UBND)], directory);
+    expect(e.labels.receiver).toEqual({ kind: 'agency', agencyCode: UBND });
+    expect(e.labels.flow).toBe('to_province_pc');
+    expect(e.pinned).toEqual(['flow', 'receiver']);
+  });
+
+  it('derives the flow from a sender corrected to a commune', () => {
+    expect(resolveEffective(computed, [ov('sender', XA)], directory).labels.flow).toBe('to_department_or_district');
+  });
+
+  it('derives with_enterprise when a side is corrected to an enterprise', () => {
+    expect(resolveEffective(computed, [ov('receiver', 'enterprise')], directory).labels.flow).toBe('with_enterprise');
+  });
+
+  it('lets an explicit flow override win over the flow a corrected party implies', () => {
+    const e = resolveEffective(computed, [ov('receiver', UBND, 1), ov('flow', 'internal', 2)], directory);
+    expect(e.labels.flow).toBe('internal');
+  });
+
+  it('sets the document to none', () => {
+    expect(resolveEffective(computed, [ov('document', 'none')], directory).labels.document).toBeNull();
+  });
+
+  it('applies several overrides at once and lists what changed', () => {
+    const e = resolveEffective(computed, [ov('signed', 'true', 1), ov('secret', 'true', 2), ov('digitization', 'scanned', 3)], directory);
+    expect(changedLabels(computed, e.labels).sort()).toEqual(['digitization', 'secret', 'signed']);
+  });
+});
