@@ -32,3 +32,10 @@ export class ServiceError extends EdocError {
     super(code, message, 3);
   }
 }
+
+/** An evaluation-set file (eval/*.yaml) that cannot be read or breaks the record schema (`npm run eval`). */
+export class EvalCasesError extends EdocError {
+  constructor(message: string) {
+    super('E_EVAL_CASES', message, 2);
+  }
+}
