@@ -5,8 +5,10 @@
 
 import { PassThrough } from 'node:stream';
 import { zipSync } from 'fflate';
+import jpeg from 'jpeg-js';
+import { PDFDocument } from 'pdf-lib';
 import * as PImage from 'pureimage';
-import { renderDocx, renderJpegScan, renderScannedPdf, renderTextPdf, type DocSpec } from '../demo/documents.js';
+import { renderDocx, renderPageImage, renderTextPdf, type DocSpec } from '../demo/documents.js';
 import type { AttachmentFixture } from './cases.js';
 
 // A plain official letter: no reference beyond its own number, no paper-copy phrase, no secrecy
@@ -42,17 +44,26 @@ async function pngLogo(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+// A scan at 50 dpi: the analysis only asks whether a page has a text layer, and a smaller raster
+// keeps the whole evaluation within the few seconds its unit test allows.
+const SCAN_WIDTH = 414;
+
+async function scans(): Promise<{ jpg: Buffer; pdf: Buffer }> {
+  const img = await renderPageImage(LETTER, { width: SCAN_WIDTH, noise: true });
+  const jpg = Buffer.from(jpeg.encode({ data: img.rgba, width: img.width, height: img.height }, 60).data);
+  const pdf = await PDFDocument.create();
+  const image = await pdf.embedJpg(jpg);
+  // A4 in points; the image fills the page, with no text operator: an image-only PDF.
+  pdf.addPage([595.28, 841.89]).drawImage(image, { x: 0, y: 0, width: 595.28, height: 841.89 });
+  return { jpg, pdf: Buffer.from(await pdf.save()) };
+}
+
 export type FixtureFiles = Record<AttachmentFixture, { content: Buffer; contentType: string }>;
 
 /** Every attachment kind, made once; `signature` is the committed `.p7s` (eval/fixtures/). */
 export async function makeFixtures(signature: Buffer): Promise<FixtureFiles> {
-  const [pdfText, pdfScan, jpgScan, docx, logo] = await Promise.all([
-    renderTextPdf(LETTER),
-    renderScannedPdf(LETTER),
-    renderJpegScan(LETTER),
-    renderDocx(LETTER),
-    pngLogo(),
-  ]);
+  const [pdfText, scan, docx, logo] = await Promise.all([renderTextPdf(LETTER), scans(), renderDocx(LETTER), pngLogo()]);
+  const { jpg: jpgScan, pdf: pdfScan } = scan;
   const zip = (name: string, data: Buffer): Buffer => Buffer.from(zipSync({ [name]: new Uint8Array(data) }, { level: 6, mtime: new Date('2026-03-10T00:00:00Z') }));
   return {
     pdf_text: { content: pdfText, contentType: 'application/pdf' },
