@@ -267,6 +267,11 @@ function parseYear(raw: string | undefined): number | null {
   return /[0-9]/.test(raw) && n >= 1900 && n <= 2099 ? n : null;
 }
 
+// Administrative kinds, never legal normative documents: their numbers have no year segment.
+const YEARLESS_CODES: ReadonlySet<string> = new Set([
+  'CV', 'KH', 'BC', 'TB', 'TTr', 'GM', 'GGT', 'GUQ', 'GNP', 'PG', 'PC', 'PB', 'BB', 'BGN', 'BTT', 'CĐ', 'CTr', 'PA', 'ĐA', 'HD', 'TC',
+]);
+
 function isCodeLike(canonical: string | undefined): boolean {
   return canonical !== undefined && isTypeCode(canonical);
 }
@@ -595,7 +600,10 @@ function judge(p: Prepared, m: RegExpExecArray | RegExpMatchArray): Occurrence |
     const kept = segs.slice(0, k);
     typeCode = kept[0]?.canonical;
     symbol = kept.map((s) => s.canonical).join('-');
-    ref = `${number}/${year}/${symbol}`;
+    // Only legal normative documents carry the year in their number (Nghị định 30/2020/NĐ-CP, Điều
+    // 15): in "ke-hoach-132-2025-kh-ubnd" the year is when the plan was issued, not part of 132/KH-UBND.
+    if (typeCode !== undefined && YEARLESS_CODES.has(typeCode)) year = null;
+    ref = year === null ? `${number}/${symbol}` : `${number}/${year}/${symbol}`;
     end = kept[k - 1]?.end ?? symRange[1];
   }
 

@@ -475,3 +475,14 @@ describe('extractRefs: shapes the evaluation set found missing', () => {
     expect(refsOf('số 15/ct-ttg')).toEqual([]);
   });
 });
+
+describe('extractRefs: filename slugs of administrative documents', () => {
+  it('drops the issue year from the slug of a kind that never has a year in its number', () => {
+    expect(only('ke-hoach-132-2025-kh-ubnd')).toMatchObject({ ref: '132/KH-UBND', year: null, symbol: 'KH-UBND', kind: 'Kế hoạch' });
+    expect(refsOf('BC_58_2025_BC-UBND')).toEqual(['58/BC-UBND']);
+    // Normative kinds keep it: 02/2023/QĐ-KTNN is the number of a State Audit decision.
+    expect(refsOf('02-2023-QD-KTNN')).toEqual(['02/2023/QĐ-KTNN']);
+    // What the text writes out in full is kept as written.
+    expect(refsOf('Kế hoạch số 132/2025/KH-UBND')).toEqual(['132/2025/KH-UBND']);
+  });
+});
