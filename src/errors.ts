@@ -50,3 +50,10 @@ export class RegisterFileError extends EdocError {
     super('E_REGISTER_FILE', message, 2);
   }
 }
+
+/** An evaluation-set file (eval/*.yaml) that cannot be read or breaks the record schema (`npm run eval`). */
+export class EvalCasesError extends EdocError {
+  constructor(message: string) {
+    super('E_EVAL_CASES', message, 2);
+  }
+}

@@ -103,9 +103,15 @@ export const HYBRID_PHRASES: readonly string[] = [
   'văn bản giấy',
   'qua đường bưu điện',
   'qua đường bưu chính',
+  'theo đường bưu điện',
+  'theo đường bưu chính',
   'qua đường công văn',
   'gửi qua bưu điện',
+  // "Ngoài bộ hồ sơ giấy, …" (directive §2.2): the dossier went on paper, this is its copy.
+  'hồ sơ giấy',
   'bản giấy',
+  // What most people write in mail: "bản cứng sẽ gửi sau", "gửi bản cứng qua văn thư" (hard copy).
+  'bản cứng',
 ];
 
 // "bản giấy" is also the start of "bản giấy phép" (a copy of a licence), "giấy tờ", "giấy mời"…:
@@ -209,6 +215,9 @@ interface SecretHit {
   where: 'subject' | 'text';
 }
 
+// A grade in brackets opening a line or a subject, in any case: "[Mật] Báo cáo nhân sự", "(TỐI MẬT) …".
+const BRACKETED_GRADE = /^[\s*]*[[(]\s*([^\])\n]{1,12}?)\s*[\])]/u;
+
 function findMarking(source: string): string | null {
   const src = source.normalize('NFC');
   for (const line of src.split(/\r\n|\r|\n/)) {
@@ -216,6 +225,9 @@ function findMarking(source: string): string | null {
     const core = plain(line.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''));
     const i = MARKINGS_PLAIN.indexOf(core);
     if (i >= 0) return SECRET_MARKINGS[i] ?? null;
+    const bracketed = BRACKETED_GRADE.exec(line);
+    // As written, so that the evidence shows the stamp the writer typed.
+    if (bracketed && MARKINGS_PLAIN.includes(plain(bracketed[1] ?? ''))) return (bracketed[1] ?? '').replace(/\s+/gu, ' ');
   }
   for (const m of src.matchAll(STAMP)) {
     const before = /(\p{L}+)[ \t]+$/u.exec(src.slice(Math.max(0, m.index - 20), m.index))?.[1];

@@ -6,10 +6,13 @@
 // Text from mail and OCR is dirty, so matching runs on a working copy of the input (NFC, Cyrillic
 // and Greek look-alikes mapped to Latin) with an index map back to the input, and keyword tests run
 // on a "folded" copy (no diacritics, lower case, same length) so that "Cong vãn sế" reads as
-// "cong van se". Spans always point into the input as given.
+// "cong van se". Text in a legacy encoding read as Latin-1 (TCVN3 "C«ng v¨n sè", VNI "Coâng vaên
+// soá") is decoded in the working copy, word by word, so its kind words and dates read too. Spans
+// always point into the input as given.
 
 import type { DocRef } from './types.js';
 import { KIND_NAMES, canonicalCode, isMixedCaseCode, isTypeCode, kindForCode } from './doc-kinds.js';
+import { decodeTcvn3, decodeVni, detectLegacyEncoding } from './vn-legacy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Working copy of the input
@@ -74,9 +77,42 @@ function prepare(text: string): Prepared {
     map.push(text.length);
     work = mapLookalikes(parts.join(''));
   }
+  const legacy = decodeLegacy(work);
+  if (legacy !== null) {
+    const before = map;
+    map = legacy.map.map((i) => (before === null ? i : (before[i] ?? text.length)));
+    work = legacy.work;
+  }
   const urls: Array<[number, number]> = [];
   for (const m of work.matchAll(URL_RE)) urls.push([m.index, m.index + m[0].length]);
   return { text, work, map, urls };
+}
+
+// Characters that TCVN3 and VNI text shows when read as Latin-1 (or a symbol font's private area).
+const LEGACY_CHAR_RE = /[\u00a1-\u00ff\uf0a1-\uf0ff]/u;
+
+/**
+ * `work` decoded from TCVN3 or VNI when it is written in one (vn-legacy.ts decides, on the words it
+ * changes), one word at a time so that every decoded character maps back to the word it came from:
+ * a word that keeps its length (a symbol such as `Q§-UBND`, one byte per letter) maps exactly, a
+ * VNI word whose tone marks were separate bytes maps to its first characters. Null when the text
+ * is not legacy-encoded.
+ */
+function decodeLegacy(work: string): { work: string; map: number[] } | null {
+  if (!LEGACY_CHAR_RE.test(work)) return null;
+  const found = detectLegacyEncoding(work).encoding;
+  if (found !== 'tcvn3' && found !== 'vni') return null;
+  const decode = found === 'tcvn3' ? decodeTcvn3 : decodeVni;
+  let out = '';
+  const map: number[] = [];
+  for (const m of work.matchAll(/\S+|\s+/gu)) {
+    const raw = m[0];
+    const decoded = LEGACY_CHAR_RE.test(raw) ? decode(raw) : raw;
+    for (let k = 0; k < decoded.length; k++) map.push(m.index + (decoded.length === raw.length ? k : Math.min(k, raw.length - 1)));
+    out += decoded;
+  }
+  map.push(work.length);
+  return { work: out, map };
 }
 
 function toText(p: Prepared, workIndex: number): number {
@@ -138,6 +174,9 @@ const OCR_DIGITS: Readonly<Record<string, string>> = { ỉ: '1', Ỉ: '1', l: '1
 const D = '[0-9ỉỈlIOo]';
 const OD = '[ỉỈlIOo]';
 const NUM = `${D}(?:${D}|(?<=${OD}) (?=${D})| (?=${OD})){0,9}`;
+// OCR and typists group thousands with a space ("số 1 532/BTTTT-THH"): accepted only where "số" or
+// a kind word introduces the number (judge), so "Điều 5 12/…" stays two numbers.
+const GROUPED = `[0-9]{1,2} [0-9]{3}(?=[ ]?\\/)`;
 const YEAR = `${D}{4}`;
 // Segments are matched permissively (any letters) and judged afterwards, so a lower-case word
 // after a line-break hyphen is cut off instead of hiding the whole reference.
@@ -148,15 +187,26 @@ const SYM = `${SEG}(?:${HY}${SEG}){0,4}`;
 const PARTY_PRE = `${SEG}(?:-${SEG}){0,2}`;
 const SLUG_SYM = `${SEG}(?:[-_]${SEG}){0,4}`;
 
+// OCR puts a space on either side of the slash ("15 /CT-TTg", "2888/ UBND-VX"): accepted only where
+// "số" or a kind word introduces the number (judge).
+const SLASH = '(?<sp1>[ ])?\\/(?<sp2>[ ])?';
 const REF_RE = new RegExp(
   // Not inside a word, a path, a number or a decimal ("1.234/…", "COVID-19/…", "/2013/…").
   '(?<![\\p{L}\\p{N}\\p{M}/_\\-\u2013])(?<!\\d[.,])' +
-    `(?<num>${NUM})` +
+    `(?<num>${GROUPED}|${NUM})` +
     '(?:' +
-    `\\/(?:(?<year>${YEAR})\\/)?(?<sym>${SYM})` + // n/TYPE-ISSUER, n/yyyy/TYPE-ISSUER, n/yyyy/QHnn
-    `|-(?<pre>${PARTY_PRE})\\/(?<psym>${SYM})` + // Party: 59-CV/TU
+    `${SLASH}(?:(?<year>${YEAR})\\/)?(?<sym>${SYM})` + // n/TYPE-ISSUER, n/yyyy/TYPE-ISSUER, n/yyyy/QHnn
+    `|[-\u2013](?<pre>${PARTY_PRE})\\/(?<psym>${SYM})` + // Party: 59-CV/TU (a word processor's en dash too)
     `|[-_](?<syear>${YEAR})[-_](?<slug>${SLUG_SYM})` + // filename slug: 02-2023-QD-KTNN
     ')(?![\\p{L}\\p{N}§])',
+  'dgu',
+);
+
+// A filename slug that follows a word and a hyphen ("Luat-20-2023-QH15", "QD_15_2024_QD-UBND"):
+// the general pattern refuses a number right after a hyphen ("COVID-19/…"), a slug with its year
+// and type code is distinctive enough to take.
+const SLUG_AFTER_WORD_RE = new RegExp(
+  `(?<=\\p{L}[-_])(?<num>[0-9]{1,5})[-_](?<syear>${YEAR})[-_](?<slug>${SLUG_SYM})(?![\\p{L}\\p{N}§])`,
   'dgu',
 );
 
@@ -217,6 +267,11 @@ function parseYear(raw: string | undefined): number | null {
   return /[0-9]/.test(raw) && n >= 1900 && n <= 2099 ? n : null;
 }
 
+// Administrative kinds, never legal normative documents: their numbers have no year segment.
+const YEARLESS_CODES: ReadonlySet<string> = new Set([
+  'CV', 'KH', 'BC', 'TB', 'TTr', 'GM', 'GGT', 'GUQ', 'GNP', 'PG', 'PC', 'PB', 'BB', 'BGN', 'BTT', 'CĐ', 'CTr', 'PA', 'ĐA', 'HD', 'TC',
+]);
+
 function isCodeLike(canonical: string | undefined): boolean {
   return canonical !== undefined && isTypeCode(canonical);
 }
@@ -231,7 +286,11 @@ const KINDS_FOLDED = [...KIND_NAMES]
 const WS = '[ \\t\\r\\n]';
 const INTRO_RE = new RegExp(
   `(?:^|[^a-z0-9])(?:(?<kind>${KINDS_FOLDED.map((k) => k.pattern).join('|')})${WS}*)?` +
-    `(?<so>(?:so|se)[ \\t]*[:.]?)?${WS}*$`,
+    `(?<so>(?:so|se)[ \\t]*(?<colon>[:.])?)?${WS}*$`,
+);
+// "Công văn của Sở Tài chính số 125/STC-NS": the kind word, then its issuer, then "số".
+const KIND_OF_RE = new RegExp(
+  `(?:^|[^a-z0-9])(?<kind>${KINDS_FOLDED.map((k) => k.pattern).join('|')})${WS}+cua(?:[ \\t]+[a-z.]+){1,6}[ \\t]+(?:so|se)[ \\t]*[:.]?${WS}*$`,
 );
 const KIND_BY_FOLDED = new Map(KINDS_FOLDED.map((k) => [fold(k.name), k.name]));
 
@@ -240,6 +299,8 @@ interface Intro {
   kind: string | null;
   /** "số" / "Số:" right before the number. */
   so: boolean;
+  /** "Số:" with its colon, as a document's header writes it. */
+  header: boolean;
   /** Where the introducing words begin (work index); the number's start when there are none. */
   start: number;
 }
@@ -250,12 +311,19 @@ function introBefore(p: Prepared, start: number): Intro {
   const from = Math.max(0, start - INTRO_WINDOW);
   const folded = fold(p.work.slice(from, start));
   const m = INTRO_RE.exec(folded);
-  const kindRaw = m?.groups?.kind;
+  let kindRaw = m?.groups?.kind;
   const soRaw = m?.groups?.so;
-  if (m === null || (kindRaw === undefined && soRaw === undefined)) return { kind: null, so: false, start };
+  if (m === null || (kindRaw === undefined && soRaw === undefined)) return { kind: null, so: false, header: false, start };
+  let lead = m.index + Math.max(0, m[0].search(/[a-z]/));
+  if (kindRaw === undefined) {
+    const of = KIND_OF_RE.exec(folded);
+    if (of?.groups?.kind !== undefined) {
+      kindRaw = of.groups.kind;
+      lead = of.index + Math.max(0, of[0].search(/[a-z]/));
+    }
+  }
   const kind = kindRaw === undefined ? null : (KIND_BY_FOLDED.get(kindRaw.replace(/\s+/g, ' ')) ?? null);
-  const lead = m[0].search(/[a-z]/);
-  return { kind, so: soRaw !== undefined, start: from + m.index + Math.max(0, lead) };
+  return { kind, so: soRaw !== undefined, header: m.groups?.colon === ':', start: from + lead };
 }
 
 // Dates are matched on the folded text: "ngày" → "ngay", OCR digits ỉ/Ỉ/I → "i".
@@ -278,7 +346,6 @@ function dateNumber(raw: string): number | null {
   for (let i = raw.indexOf(' '); i !== -1; i = raw.indexOf(' ', i + 1)) {
     if (!/[ilo]/.test(raw.charAt(i - 1)) && !/[ilo]/.test(raw.charAt(i + 1))) return null;
   }
-  if (!/[0-9]/.test(raw)) return null;
   return Number(raw.replace(/ /g, '').replace(/[il]/g, '1').replace(/o/g, '0'));
 }
 
@@ -301,9 +368,11 @@ function dateAfter(p: Prepared, end: number): { date: string | null; end: number
     const rawPlace = window.slice(m[0].indexOf(place), m[0].indexOf(place) + place.length);
     if (!rawPlace.split(/[ \t]+/).every((w) => /^\p{Lu}/u.test(w))) return { date: null, end };
   }
-  const day = dateNumber(g.d1 ?? g.d2 ?? '');
-  const month = dateNumber(g.m1 ?? g.m2 ?? '');
-  const year = dateNumber(g.y1 ?? g.y2 ?? '');
+  const tokens = [g.d1 ?? g.d2 ?? '', g.m1 ?? g.m2 ?? '', g.y1 ?? g.y2 ?? ''];
+  // One token may be all misread digits ("ngày 2l/lO/2O25"), not the whole date: "lo/il/oil" is no date.
+  if (!/[0-9]/.test(tokens[2] ?? '') || !/[0-9]/.test(`${tokens[0] ?? ''}${tokens[1] ?? ''}`)) return { date: null, end };
+  const [day, month, year] = tokens.map(dateNumber);
+  if (day === undefined || month === undefined || year === undefined) return { date: null, end };
   if (day === null || month === null || year === null) return { date: null, end };
   const date = isoDate(day, month, year);
   return date === null ? { date: null, end } : { date, end: end + m[0].length };
@@ -428,12 +497,46 @@ function overlapsUrl(p: Prepared, start: number, end: number): boolean {
 }
 
 function scan(p: Prepared): Occurrence[] {
-  const out: Occurrence[] = [];
-  for (const m of p.work.matchAll(REF_RE)) {
+  const found: Occurrence[] = [];
+  const re = new RegExp(REF_RE.source, REF_RE.flags);
+  for (let m = re.exec(p.work); m !== null; m = re.exec(p.work)) {
     const occ = judge(p, m);
-    if (occ !== null) out.push(occ);
+    if (occ !== null) found.push(occ);
+    else if (/[0-9] [0-9]/.test(m.groups?.num ?? '')) {
+      // "Điều 5 12/QĐ-UBND" without "số": not one number; the one after the space may still be a reference.
+      re.lastIndex = m.index + (m.groups?.num ?? '').indexOf(' ') + 1;
+    }
   }
-  return out;
+  const starts = new Set(found.map((o) => o.start));
+  for (const m of p.work.matchAll(SLUG_AFTER_WORD_RE)) {
+    if (starts.has(m.index)) continue;
+    const occ = judge(p, m);
+    if (occ !== null) found.push(occ);
+  }
+  found.sort((a, b) => a.start - b.start);
+  inheritListedKinds(p, found);
+  return found;
+}
+
+// Between two references of one list: "Công văn số 2888/… và số 1117/…", "…, 1117/…".
+const LIST_GAP_RE = /^[ \t\r\n]*(?:[,;]|va|hoac|cung)?[ \t\r\n]*$/;
+
+/**
+ * A reference listed right after another takes the kind word that introduced the first ("các Công
+ * văn số 2888/UBND-VX và số 1117/UBND-VX": both are Công văn), unless its own type code says
+ * another kind ("Quyết định số 12/QĐ-UBND, 45/KH-UBND": the second is a Kế hoạch).
+ */
+function inheritListedKinds(p: Prepared, occs: Occurrence[]): void {
+  for (let i = 1; i < occs.length; i++) {
+    const prev = occs[i - 1];
+    const occ = occs[i];
+    if (prev === undefined || occ === undefined || occ.kindFromText || !prev.kindFromText) continue;
+    if (occ.ref.kind !== null && occ.ref.kind !== prev.ref.kind) continue;
+    const gapEnd = occ.intro.so ? occ.intro.start : occ.start;
+    if (gapEnd < prev.statedEnd || !LIST_GAP_RE.test(fold(p.work.slice(prev.statedEnd, gapEnd)))) continue;
+    occ.ref.kind = prev.ref.kind;
+    occ.kindFromText = true;
+  }
 }
 
 function judge(p: Prepared, m: RegExpExecArray | RegExpMatchArray): Occurrence | null {
@@ -444,13 +547,17 @@ function judge(p: Prepared, m: RegExpExecArray | RegExpMatchArray): Occurrence |
   const rawNum = g.num ?? '';
   const number = ocrNumber(rawNum);
   if (!/^[0-9]{1,5}$/.test(number)) return null;
+  const intro0 = introBefore(p, start);
+  // A space between digit groups or around the slash is OCR's or a typist's only after "số" or a kind word.
+  const introduced = intro0.so || intro0.kind !== null;
+  if (!introduced && (/[0-9] [0-9]/.test(rawNum) || g.sp1 !== undefined || g.sp2 !== undefined)) return null;
 
   let year: number | null = null;
   let symbol: string;
   let ref: string;
   let end: number;
   let typeCode: string | undefined;
-  const intro = introBefore(p, start);
+  const intro = intro0;
 
   const symRange = idx.sym ?? idx.psym ?? idx.slug;
   if (symRange === undefined) return null;
@@ -459,13 +566,18 @@ function judge(p: Prepared, m: RegExpExecArray | RegExpMatchArray): Occurrence |
     const hasYear = g.year !== undefined;
     year = parseYear(g.year);
     if (hasYear && year === null) return null;
-    const k = keptCount(segs, hasYear && isCodeLike(segs[0]?.canonical));
+    // A symbol typed in lower case ("công văn số 125/stc-ns") counts when "Công văn số" says it is one.
+    const lowerOk = intro.kind !== null && intro.so && segs[0]?.cls === 'lower';
+    const k = keptCount(segs, (hasYear && isCodeLike(segs[0]?.canonical)) || lowerOk);
     if (k === 0) return null;
     const kept = segs.slice(0, k);
     typeCode = kept[0]?.canonical;
+    if (lowerOk && k === 1 && !isCodeLike(typeCode)) return null;
     // A lone segment without a year ("Số: 12/BC", "Công văn số 45/UBND") needs words that say it is
-    // a document; otherwise "số 5/A Lê Lợi" would be one.
-    if (!hasYear && k === 1 && intro.kind === null && !(intro.so && isCodeLike(typeCode))) return null;
+    // a document; otherwise "số 5/A Lê Lợi" would be one. A document's own header "Số: 25/UBND" (a
+    // commune's letter carries its issuer alone) says so with its colon.
+    const headerIssuer = intro.header && /^[A-ZĐ]{2,}$/u.test(typeCode ?? '');
+    if (!hasYear && k === 1 && intro.kind === null && !(intro.so && isCodeLike(typeCode)) && !headerIssuer) return null;
     symbol = kept.map((s) => s.canonical).join('-');
     ref = year === null ? `${number}/${symbol}` : `${number}/${year}/${symbol}`;
     end = kept[k - 1]?.end ?? symRange[1];
@@ -488,7 +600,10 @@ function judge(p: Prepared, m: RegExpExecArray | RegExpMatchArray): Occurrence |
     const kept = segs.slice(0, k);
     typeCode = kept[0]?.canonical;
     symbol = kept.map((s) => s.canonical).join('-');
-    ref = `${number}/${year}/${symbol}`;
+    // Only legal normative documents carry the year in their number (Nghị định 30/2020/NĐ-CP, Điều
+    // 15): in "ke-hoach-132-2025-kh-ubnd" the year is when the plan was issued, not part of 132/KH-UBND.
+    if (typeCode !== undefined && YEARLESS_CODES.has(typeCode)) year = null;
+    ref = year === null ? `${number}/${symbol}` : `${number}/${year}/${symbol}`;
     end = kept[k - 1]?.end ?? symRange[1];
   }
 

@@ -130,6 +130,26 @@ describe('form', () => {
     expect(labelsOf({ text }).form).toBe('electronic');
   });
 
+  it.each([
+    ['a hard copy sent later (bản cứng)', 'UBND xã gửi báo cáo (file mềm), bản cứng sẽ gửi sau ạ.', 'bản cứng'],
+    ['a hard copy through the registry', 'Đồng thời gửi bản cứng qua văn thư UBND tỉnh.', 'bản cứng'],
+    ['a hard copy typed without accents', 'ban cung gui sau', 'ban cung'],
+    ['the paper dossier already filed (directive §2.2)', 'Ngoài bộ hồ sơ giấy đã nộp tại Văn phòng UBND tỉnh, Sở gửi kèm bản điện tử.', 'hồ sơ giấy'],
+    ['the post, "theo đường bưu điện"', 'Bản gốc hồ sơ gửi theo đường bưu điện.', 'theo đường bưu điện'],
+    ['the post, "theo đường bưu chính"', 'Hồ sơ gốc gửi theo đường bưu chính.', 'theo đường bưu chính'],
+  ])('is hybrid for %s', (_what, text, found) => {
+    expect(labelsOf({ text }).form).toBe('hybrid');
+    expect(evidenceOf('form', { text })?.detail).toBe(`Cụm từ «${found}» trong nội dung thư hoặc tệp đính kèm`);
+  });
+
+  it.each([
+    ['papers (hồ sơ giấy tờ)', 'Đề nghị chuẩn bị đầy đủ hồ sơ giấy tờ theo quy định.'],
+    ['no hard copy (không gửi bản cứng)', 'Văn bản đã ký số, không gửi bản cứng.'],
+    ['a hard desk (bàn cứng)', 'Mua sắm bàn cứng cho phòng họp.'],
+  ])('does not take %s for hybrid', (_what, text) => {
+    expect(labelsOf({ text }).form).toBe('electronic');
+  });
+
   it('is hybrid when a paper register records the document, with its own rule', () => {
     expect(labelsOf({ paperRegistered: true }).form).toBe('hybrid');
     expect(evidenceOf('form', { paperRegistered: true })?.rule).toBe('form.paper_register');
@@ -247,6 +267,24 @@ describe('secret', () => {
       rule: 'secret.marking',
       detail: 'Dấu độ mật «MẬT» trong tiêu đề thư',
     });
+  });
+
+  it.each([
+    ['[Mật] in sentence case', '[Mật] Báo cáo nhân sự', 'Mật'],
+    ['(Tối mật) in parentheses', '(Tối mật) Phương án nhân sự', 'Tối mật'],
+    ['[ tuyệt mật ] with spaces', '[ tuyệt mật ] Chỉ đạo', 'tuyệt mật'],
+  ])('reads a grade in brackets opening the subject: %s', (_what, subject, marking) => {
+    expect(labelsOf({ subject }).secret).toBe(true);
+    expect(evidenceOf('secret', { subject })?.detail).toBe(`Dấu độ mật «${marking}» trong tiêu đề thư`);
+  });
+
+  it.each([
+    ['a bracketed word that is no grade', '[Khẩn] Báo cáo'],
+    ['a bracketed phrase that holds the word', '[Bảo mật thông tin] Hướng dẫn'],
+    ['brackets later in the subject', 'Báo cáo [mật khẩu mới]'],
+    ['urgency, not secrecy', 'HỎA TỐC - Ứng phó mưa lũ'],
+  ])('does not read %s as a grade', (_what, subject) => {
+    expect(labelsOf({ subject }).secret).toBe(false);
   });
 
   it('names the grade found', () => {

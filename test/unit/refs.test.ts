@@ -383,3 +383,106 @@ describe('doc-kinds', () => {
     expect(canonicalCode('QYD')).toBe('QyĐ');
   });
 });
+
+// Each case below was missed before the evaluation set (eval/, `npm run eval`) showed it.
+describe('extractRefs: shapes the evaluation set found missing', () => {
+  it('reads kind words and dates in TCVN3 text read as Latin-1, spans on the input as given', () => {
+    const text = 'Thùc hiÖn C«ng v¨n sè 2888/UBND-VX ngµy 12/12/2013 cña UBND tØnh';
+    const r = only(text);
+    expect(r).toMatchObject({ ref: '2888/UBND-VX', kind: 'Công văn', date: '2013-12-12' });
+    expect(spanText(text, r)).toBe('2888/UBND-VX');
+    expect(only('C¨n cø NghÞ ®Þnh sè 30/2020/N§-CP ngµy 05/3/2020 cña ChÝnh phñ')).toMatchObject({ ref: '30/2020/NĐ-CP', kind: 'Nghị định', date: '2020-03-05' });
+  });
+
+  it('reads kind words, dates and roles in VNI text read as Latin-1', () => {
+    const text = 'Quyeát ñònh soá 1234/QÑ-UBND ngaøy 15/8/2025 cuûa UBND tænh';
+    const r = only(text);
+    expect(r).toMatchObject({ ref: '1234/QĐ-UBND', kind: 'Quyết định', date: '2025-08-15' });
+    expect(spanText(text, r)).toBe('1234/QÑ-UBND');
+    const split = splitRefs('Sôû Y teá göûi keøm theo ñaây Keá hoaïch soá 45/KH-SYT');
+    expect(split.transmitted.map((x) => x.ref)).toEqual(['45/KH-SYT']);
+  });
+
+  it('leaves Unicode Vietnamese and Latin-1 punctuation as they are', () => {
+    expect(only('Công văn số 88/SNV-CCVC ngày 14/02/2026 «khẩn» – giá 25°')).toMatchObject({ ref: '88/SNV-CCVC', kind: 'Công văn', date: '2026-02-14' });
+  });
+
+  it('takes a lone issuer after a header "Số:", not after a bare "số"', () => {
+    expect(only('UBND XÃ TÂN LẬP\nSố: 25/UBND\nV/v đăng ký')).toMatchObject({ ref: '25/UBND', kind: null });
+    expect(refsOf('Số: 36/ƯBND')).toEqual(['36/UBND']);
+    expect(refsOf('So: 25/UBND - V/v dang ky')).toEqual(['25/UBND']);
+    expect(refsOf('tại số 25/UBND Lê Lợi')).toEqual([]);
+    expect(refsOf('Số: 5/A Lê Lợi')).toEqual([]);
+  });
+
+  it('joins a number grouped with a space after "số", and only there', () => {
+    expect(only('Công văn số 1 532/BTTTT-THH ngày 15/5/2020')).toMatchObject({ ref: '1532/BTTTT-THH', number: '1532', date: '2020-05-15' });
+    expect(only('Quyết định số 2 150/QĐ-UBND')).toMatchObject({ ref: '2150/QĐ-UBND' });
+    // Two numbers side by side without "số": the second is still read.
+    expect(refsOf('khoản 2 150/QĐ-UBND')).toEqual(['150/QĐ-UBND']);
+  });
+
+  it('reads a space before or after the slash after "số" or a kind word, and only there', () => {
+    expect(only('Chỉ thị số 15 /CT-TTg ngày 22/5/2012')).toMatchObject({ ref: '15/CT-TTg', date: '2012-05-22' });
+    expect(only('Công văn số 2888/ UBND-VX')).toMatchObject({ ref: '2888/UBND-VX', kind: 'Công văn' });
+    expect(refsOf('Tỷ lệ 15 /CT-TTg')).toEqual([]);
+    expect(refsOf('Tỷ lệ 1 /2 kinh phí; 3/ 4 chỉ tiêu')).toEqual([]);
+  });
+
+  it('reads a Party reference written with an en dash', () => {
+    expect(only('Kết luận số 126–KL/TW ngày 14/02/2025')).toMatchObject({ ref: '126-KL/TW', number: '126', symbol: 'KL/TW', kind: 'Kết luận' });
+  });
+
+  it('reads a filename slug that follows a word and a hyphen', () => {
+    expect(only('Luat-20-2023-QH15')).toMatchObject({ ref: '20/2023/QH15', kind: 'Luật' });
+    expect(refsOf('QD_15_2024_QD-UBND')).toEqual(['15/2024/QĐ-UBND']);
+    expect(refsOf('COVID-19-2021-ABC')).toEqual([]);
+  });
+
+  it('gives the kind word of a list to every reference in it, unless a type code says otherwise', () => {
+    const kinds = (t: string) => extractRefs(t).map((r) => [r.ref, r.kind]);
+    expect(kinds('Thực hiện các Công văn số 2888/UBND-VX và số 1117/UBND-VX của UBND tỉnh')).toEqual([
+      ['2888/UBND-VX', 'Công văn'],
+      ['1117/UBND-VX', 'Công văn'],
+    ]);
+    expect(kinds('Công văn số 2888/UBND-VX ngày 12/12/2013, 1117/UBND-VX')).toEqual([
+      ['2888/UBND-VX', 'Công văn'],
+      ['1117/UBND-VX', 'Công văn'],
+    ]);
+    expect(kinds('Quyết định số 12/QĐ-UBND, 45/KH-UBND')).toEqual([
+      ['12/QĐ-UBND', 'Quyết định'],
+      ['45/KH-UBND', 'Kế hoạch'],
+    ]);
+    expect(kinds('Công văn số 2888/UBND-VX. UBND tỉnh đề nghị 1117/UBND-VX')).toEqual([
+      ['2888/UBND-VX', 'Công văn'],
+      ['1117/UBND-VX', null],
+    ]);
+  });
+
+  it('reads the kind word before "của <issuer> số"', () => {
+    expect(only('Công văn của Sở Tài chính số 125/STC-NS về hướng dẫn')).toMatchObject({ ref: '125/STC-NS', kind: 'Công văn' });
+    expect(only('Thực hiện Quyết định của UBND tỉnh, Sở ban hành văn bản số 12/STC-NS')).toMatchObject({ kind: null });
+  });
+
+  it('reads a date token made only of misread digits when the date has real ones', () => {
+    expect(only('Quyết định số 2l5O/QĐ-UBND ngày 2l/lO/2O25')).toMatchObject({ ref: '2150/QĐ-UBND', date: '2025-10-21' });
+    expect(only('Quyết định số 12/QĐ-UBND ngày lo/il/olio')).toMatchObject({ date: null });
+  });
+
+  it('takes a lower-case symbol when "Công văn số" introduces it', () => {
+    expect(only('gui kem cong van so 125/stc-ns')).toMatchObject({ ref: '125/STC-NS', kind: 'Công văn' });
+    expect(refsOf('Công văn số 5/các đơn vị')).toEqual([]);
+    expect(refsOf('số 15/ct-ttg')).toEqual([]);
+  });
+});
+
+describe('extractRefs: filename slugs of administrative documents', () => {
+  it('drops the issue year from the slug of a kind that never has a year in its number', () => {
+    expect(only('ke-hoach-132-2025-kh-ubnd')).toMatchObject({ ref: '132/KH-UBND', year: null, symbol: 'KH-UBND', kind: 'Kế hoạch' });
+    expect(refsOf('BC_58_2025_BC-UBND')).toEqual(['58/BC-UBND']);
+    // Normative kinds keep it: 02/2023/QĐ-KTNN is the number of a State Audit decision.
+    expect(refsOf('02-2023-QD-KTNN')).toEqual(['02/2023/QĐ-KTNN']);
+    // What the text writes out in full is kept as written.
+    expect(refsOf('Kế hoạch số 132/2025/KH-UBND')).toEqual(['132/2025/KH-UBND']);
+  });
+});
