@@ -1,4 +1,4 @@
-// The rollup tables (migration 0004): checked against the facts and rebuilt from them. The triggers
+// The rollup tables (migrations 0004 and 0008): checked against the facts and rebuilt from them. The triggers
 // keep them current; these functions prove it (`edocwatch rollups check`) and repair them after a
 // manual change of the facts with triggers disabled, or a bug (`edocwatch rollups rebuild`).
 import type { Pool, Queryable } from './pool.js';
@@ -14,8 +14,15 @@ const EXPECTED_MESSAGES = `
          COALESCE(direction, '') AS direction, count(*)::bigint AS n
     FROM messages GROUP BY 1, 2, 3, 4`;
 
+const EXPECTED_ADDRESSES = `
+  SELECT month, address, sum(s)::bigint AS sent, sum(rc)::bigint AS received
+    FROM (SELECT edocwatch_local_month(msg_date) AS month, sender_address AS address, 1 AS s, 0 AS rc FROM exchanges WHERE sender_address IS NOT NULL
+          UNION ALL
+          SELECT edocwatch_local_month(msg_date), receiver_address, 0, 1 FROM exchanges WHERE receiver_address IS NOT NULL) x
+   GROUP BY 1, 2`;
+
 export interface RollupDifference {
-  table: 'exchange_rollup' | 'message_rollup';
+  table: 'exchange_rollup' | 'message_rollup' | 'address_rollup';
   key: Record<string, unknown>;
   stored: number;
   expected: number;
@@ -24,6 +31,7 @@ export interface RollupDifference {
 export interface RollupCheck {
   exchangeRows: number;
   messageRows: number;
+  addressRows: number;
   differences: RollupDifference[];
 }
 
@@ -54,8 +62,22 @@ export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck>
         ORDER BY 1, 2 LIMIT $1`,
       [limit],
     );
-    const counts = await tx.query<{ e: number; m: number }>(
-      `SELECT (SELECT count(*) FROM exchange_rollup WHERE n <> 0)::int AS e, (SELECT count(*) FROM message_rollup WHERE n <> 0)::int AS m`,
+    // address_rollup (migration 0008): sent and received are compared as one "stored"/"expected"
+    // pair each, so a difference names the column.
+    const addr = await tx.query<Record<string, unknown> & { stored: string; expected: string }>(
+      `WITH e AS (${EXPECTED_ADDRESSES}), r AS (SELECT * FROM address_rollup WHERE sent <> 0 OR received <> 0),
+            j AS (SELECT COALESCE(e.month, r.month) AS month, COALESCE(e.address, r.address) AS address,
+                         COALESCE(r.sent, 0) AS rs, COALESCE(e.sent, 0) AS es, COALESCE(r.received, 0) AS rr, COALESCE(e.received, 0) AS er
+                    FROM e FULL JOIN r USING (month, address))
+       SELECT month AS day, address, 'sent' AS counter, rs AS stored, es AS expected FROM j WHERE rs <> es
+       UNION ALL
+       SELECT month, address, 'received', rr, er FROM j WHERE rr <> er
+       ORDER BY 1, 2 LIMIT $1`,
+      [limit],
+    );
+    const counts = await tx.query<{ e: number; m: number; a: number }>(
+      `SELECT (SELECT count(*) FROM exchange_rollup WHERE n <> 0)::int AS e, (SELECT count(*) FROM message_rollup WHERE n <> 0)::int AS m,
+              (SELECT count(*) FROM address_rollup WHERE sent <> 0 OR received <> 0)::int AS a`,
     );
     const diff = (table: RollupDifference['table']) => (r: Record<string, unknown> & { stored: string; expected: string }): RollupDifference => {
       const { stored, expected, ...key } = r;
@@ -65,7 +87,8 @@ export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck>
     return {
       exchangeRows: counts.rows[0]?.e ?? 0,
       messageRows: counts.rows[0]?.m ?? 0,
-      differences: [...ex.rows.map(diff('exchange_rollup')), ...msg.rows.map(diff('message_rollup'))],
+      addressRows: counts.rows[0]?.a ?? 0,
+      differences: [...ex.rows.map(diff('exchange_rollup')), ...msg.rows.map(diff('message_rollup')), ...addr.rows.map(diff('address_rollup'))],
     };
   });
 }
@@ -74,13 +97,15 @@ export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck>
  * Recomputes both rollups from the facts in one transaction. Writers of facts wait meanwhile
  * (SHARE lock on exchanges and messages), so nothing is counted twice or lost.
  */
-export async function rebuildRollups(pool: Pool): Promise<{ exchangeRows: number; messageRows: number }> {
+export async function rebuildRollups(pool: Pool): Promise<{ exchangeRows: number; messageRows: number; addressRows: number }> {
   return withTransaction(pool, async (tx: Queryable) => {
     await tx.query('LOCK TABLE exchanges, messages IN SHARE MODE');
     await tx.query('DELETE FROM exchange_rollup');
     await tx.query('DELETE FROM message_rollup');
+    await tx.query('DELETE FROM address_rollup');
     const e = await tx.query(`INSERT INTO exchange_rollup ${EXPECTED_EXCHANGES}`);
     const m = await tx.query(`INSERT INTO message_rollup ${EXPECTED_MESSAGES}`);
-    return { exchangeRows: e.rowCount ?? 0, messageRows: m.rowCount ?? 0 };
+    const a = await tx.query(`INSERT INTO address_rollup ${EXPECTED_ADDRESSES}`);
+    return { exchangeRows: e.rowCount ?? 0, messageRows: m.rowCount ?? 0, addressRows: a.rowCount ?? 0 };
   });
 }

@@ -1,11 +1,13 @@
 // The counts behind `stats`: exchanges of a period grouped by agency side and labels (the KPI
-// arithmetic is the pure src/domain/kpi.ts), message counts, and mailbox activity for K7. They are
+// arithmetic is the pure src/domain/kpi.ts), message counts, and K7's accounts and activity. They are
 // read from the rollups (migration 0004: per local day, kept by triggers), not from the facts, so
 // a year costs the same at 10 million messages as at 10 thousand; src/db/rollups.ts proves the two
 // agree. Periods start and end at local midnight, so they are whole days.
 // Each exchange appears under each agency on its sides; the sender side (or the only agency side)
 // carries provinceWeight 1 so that province-wide totals count it once.
 import type { AccountCount, ExchangeCount } from '../domain/kpi.js';
+import { k7Counts } from '../domain/accounts.js';
+import { accountVersions, activeAccountAddresses, agencyLevels, agencyMessages } from './accounts.js';
 import type { Queryable } from './pool.js';
 
 export async function exchangeCounts(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
@@ -46,20 +48,19 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
   }));
 }
 
-/** K7: mailboxes per agency, those with mail in the period, messages sent and received. */
+/**
+ * K7 per agency (src/domain/accounts.ts `k7Counts`): official accounts existing in the period (the
+ * imported account lists, migration 0008), those active in it (an exchange sent or received,
+ * address_rollup), and messages sent and received by the agency's monitored mailboxes.
+ */
 export async function accountCounts(db: Queryable, start: Date, end: Date): Promise<AccountCount[]> {
-  const { rows } = await db.query<{ agency_code: string; level: AccountCount['level']; accounts: number; active: number; sent: number; received: number }>(
-    `SELECT b.agency_code, a.level, count(DISTINCT b.id)::int AS accounts,
-            count(DISTINCT r.mailbox_id)::int AS active,
-            COALESCE(sum(r.n) FILTER (WHERE r.direction IN ('outbound','internal')), 0)::int AS sent,
-            COALESCE(sum(r.n) FILTER (WHERE r.direction = 'inbound'), 0)::int AS received
-       FROM mailboxes b JOIN agencies a ON a.code = b.agency_code
-       LEFT JOIN message_rollup r ON r.mailbox_id = b.id AND r.day >= edocwatch_local_day($1) AND r.day < edocwatch_local_day($2)
-            AND r.state IN ('analyzed', 'malformed') AND r.n > 0
-      GROUP BY 1, 2`,
-    [start, end],
-  );
-  return rows.map((r) => ({ agencyCode: r.agency_code, level: r.level, accounts: r.accounts, activeAccounts: r.active, sent: r.sent, received: r.received }));
+  const [versions, active, messages, levels] = await Promise.all([
+    accountVersions(db, start, end),
+    activeAccountAddresses(db, start, end),
+    agencyMessages(db, start, end),
+    agencyLevels(db),
+  ]);
+  return k7Counts(versions, active, messages, levels, start, end);
 }
 
 export interface MessageTotals {
