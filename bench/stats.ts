@@ -1,6 +1,8 @@
 // The statistics section of `npm run bench -- --only stats` (issue 6): `stats` for a quarter and a
 // year at 1 and 10 million message rows, from the rollups (the code path of the CLI: periodStats)
-// and from a direct scan of the facts in the same run, plus `rollups check` and `rollups rebuild`.
+// and from a direct scan of the facts in the same run, plus `rollups check` and `rollups rebuild`;
+// and, for the before/after of migration 0008, through the day rollups of 0004 as `stats` read
+// them before.
 //
 // The rows are generated in a dedicated database (edocwatch_bench_stats, dropped at the end unless
 // --keep-db) by set-based SQL only (generate_series, INSERT … SELECT), mail by mail: ~300 agencies
@@ -16,6 +18,8 @@ import { loadConfig } from '../src/config/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, pgSettings, type Pool } from '../src/db/pool.js';
 import { checkRollups, rebuildRollups } from '../src/db/rollups.js';
+import { accountVersions, activeAccountAddresses, agencyLevels, agencyMessages } from '../src/db/accounts.js';
+import { exchangeCountsByDay, messageTotalsByDay } from '../src/db/stats.js';
 import { k7Counts } from '../src/domain/accounts.js';
 import { computeKpis, type AccountCount, type ExchangeCount, type Targets } from '../src/domain/kpi.js';
 import { parsePeriod } from '../src/domain/period.js';
@@ -181,7 +185,7 @@ async function generate(pool: Pool, targetMessages: number): Promise<Generated> 
   const t2 = process.hrtime.bigint();
   const rebuilt = await rebuildRollups(pool);
   const rebuildS = secs(t2);
-  say(`stats: rollups rebuilt in ${rebuildS.toFixed(1)} s (${rebuilt.exchangeRows} exchange, ${rebuilt.messageRows} message, ${rebuilt.addressRows} address rows)`);
+  say(`stats: rollups rebuilt in ${rebuildS.toFixed(1)} s (${rebuilt.exchangeRows} exchange, ${rebuilt.messageRows} message, ${rebuilt.periodRows} period rows)`);
   const t3 = process.hrtime.bigint();
   await pool.query('VACUUM ANALYZE');
   const analyzeS = secs(t3);
@@ -262,6 +266,25 @@ async function factStats(db: Pool, targets: Targets, periodId: string): Promise<
   return { messages: Object.fromEntries(states.rows.map((r) => [r.state, r.n])), ...ex.rows[0], province: k.province, levels: k.levels, agencies: k.agencies };
 }
 
+/**
+ * The same statistics through the day rollups of 0004 (what `stats` read before migration 0008),
+ * composed as periodStats composes them: the "before" of docs/benchmarks.md.
+ */
+async function dayRollupStats(db: Pool, targets: Targets, periodId: string): Promise<unknown> {
+  const p = parsePeriod(periodId);
+  const [rows, versions, active, messages, levels, totals] = await Promise.all([
+    exchangeCountsByDay(db, p.start, p.end),
+    accountVersions(db, p.start, p.end),
+    activeAccountAddresses(db, p.start, p.end, { byPeriod: false }),
+    agencyMessages(db, p.start, p.end, { byPeriod: false }),
+    agencyLevels(db),
+    messageTotalsByDay(db, p.start, p.end),
+  ]);
+  const accounts = k7Counts(versions, active, messages, levels, p.start, p.end);
+  const k = computeKpis(rows, accounts, { year: p.year, targets, paperRegister: false });
+  return { messages: { total: totals.total, ...totals.byState }, exchanges: totals.exchanges, documents: totals.documents, province: k.province, levels: k.levels, agencies: k.agencies };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function quantile(xs: number[], q: number): number {
@@ -314,13 +337,17 @@ export async function runStatsSection(o: StatsOptions): Promise<SectionResult> {
         // One untimed call each warms the caches, as a dashboard that is in use has them.
         const fromRollups = (await periodStats(pool, config, period)) as unknown as Record<string, unknown>;
         const fromFacts = (await factStats(pool, targets, period)) as Record<string, unknown>;
+        const fromDays = (await dayRollupStats(pool, targets, period)) as Record<string, unknown>;
         agree[period] = JSON.stringify(comparable(fromRollups)) === JSON.stringify(comparable(fromFacts));
+        agree[`${period} (day rollups)`] = JSON.stringify(comparable(fromDays)) === JSON.stringify(comparable(fromFacts));
         if (!agree[period]) say(`stats: WARNING: ${period}: rollups and facts disagree`);
         timings[`rollups ${period}`] = await timeRuns(o.runs, () => periodStats(pool, config, period));
         say(`stats: ${period} from rollups p50 ${timings[`rollups ${period}`]!.p50.toFixed(0)} ms`);
         timings[`facts ${period}`] = await timeRuns(o.factRuns, () => factStats(pool, targets, period));
         say(`stats: ${period} from facts p50 ${timings[`facts ${period}`]!.p50.toFixed(0)} ms`);
         timings[`rollups ${period} one agency`] = await timeRuns(o.runs, () => periodStats(pool, config, period, 'B001.H30'));
+        timings[`day rollups (0004) ${period}`] = await timeRuns(o.factRuns, () => dayRollupStats(pool, targets, period));
+        say(`stats: ${period} from the day rollups of 0004 p50 ${timings[`day rollups (0004) ${period}`]!.p50.toFixed(0)} ms`);
       }
       const t0 = process.hrtime.bigint();
       const check = await checkRollups(pool);

@@ -1,10 +1,11 @@
 // The official email accounts of K7 in Postgres (migration 0008): versions read and written for an
 // import (the plan is the pure src/domain/accounts.ts), and what K7 reads for a period: account
-// versions overlapping it, the addresses active in it (address_rollup) and messages per agency
-// (message_rollup). Every statement is parameterized; writes run in the caller's transaction.
+// versions overlapping it, the addresses active in it (period_address_rollup) and messages per
+// agency (period_message_rollup). Every statement is parameterized; writes run in the caller's transaction.
 import type { AccountVersion, AgencyMessages, CurrentAccount, ImportPlan } from '../domain/accounts.js';
 import type { AgencyLevel } from '../domain/types.js';
 import type { Queryable } from './pool.js';
+import { periodIdOf } from './stats.js';
 
 /**
  * Serializes imports (two at once would both see the same current versions). Taken inside the
@@ -64,31 +65,51 @@ export async function accountVersions(db: Queryable, start: Date, end: Date): Pr
 }
 
 /**
- * Account addresses with at least one exchange sent or received in the local months of [start,
- * end) (periods are whole months). Only addresses that are accounts in the period are returned.
+ * Account addresses with at least one exchange sent or received in [start, end): from the period
+ * rollup for a reporting period, else from the exchanges themselves. Only addresses that are
+ * accounts in the range are returned.
  */
-export async function activeAccountAddresses(db: Queryable, start: Date, end: Date): Promise<Set<string>> {
-  const { rows } = await db.query<{ address: string }>(
-    `SELECT DISTINCT r.address FROM address_rollup r
-      WHERE r.month >= edocwatch_local_month($1) AND r.month < edocwatch_local_month($2) AND (r.sent > 0 OR r.received > 0)
-        AND EXISTS (SELECT 1 FROM accounts a WHERE a.address = r.address AND a.valid_from < $2 AND (a.valid_to IS NULL OR a.valid_to > $1))`,
-    [start, end],
-  );
+export async function activeAccountAddresses(db: Queryable, start: Date, end: Date, opts: { byPeriod?: boolean } = {}): Promise<Set<string>> {
+  const period = opts.byPeriod === false ? null : periodIdOf(start, end);
+  const { rows } = period
+    ? await db.query<{ address: string }>(
+        `SELECT r.address FROM period_address_rollup r
+          WHERE r.period = $3 AND (r.sent > 0 OR r.received > 0)
+            AND EXISTS (SELECT 1 FROM accounts a WHERE a.address = r.address AND a.valid_from < $2 AND (a.valid_to IS NULL OR a.valid_to > $1))`,
+        [start, end, period],
+      )
+    : await db.query<{ address: string }>(
+        `SELECT x.address FROM (SELECT sender_address AS address FROM exchanges WHERE msg_date >= $1 AND msg_date < $2
+                                 UNION SELECT receiver_address FROM exchanges WHERE msg_date >= $1 AND msg_date < $2) x
+          WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.address = x.address AND a.valid_from < $2 AND (a.valid_to IS NULL OR a.valid_to > $1))`,
+        [start, end],
+      );
   return new Set(rows.map((r) => r.address));
 }
 
 /** Messages sent and received per agency in [start, end), from its monitored mailboxes. */
-export async function agencyMessages(db: Queryable, start: Date, end: Date): Promise<AgencyMessages[]> {
-  const { rows } = await db.query<{ agency_code: string; level: AgencyLevel; sent: number; received: number }>(
-    `SELECT b.agency_code, a.level,
-            COALESCE(sum(r.n) FILTER (WHERE r.direction IN ('outbound','internal')), 0)::int AS sent,
-            COALESCE(sum(r.n) FILTER (WHERE r.direction = 'inbound'), 0)::int AS received
-       FROM mailboxes b JOIN agencies a ON a.code = b.agency_code
-       LEFT JOIN message_rollup r ON r.mailbox_id = b.id AND r.day >= edocwatch_local_day($1) AND r.day < edocwatch_local_day($2)
-            AND r.state IN ('analyzed', 'malformed') AND r.n > 0
-      GROUP BY 1, 2`,
-    [start, end],
-  );
+export async function agencyMessages(db: Queryable, start: Date, end: Date, opts: { byPeriod?: boolean } = {}): Promise<AgencyMessages[]> {
+  const period = opts.byPeriod === false ? null : periodIdOf(start, end);
+  const { rows } = period
+    ? await db.query<{ agency_code: string; level: AgencyLevel; sent: number; received: number }>(
+        `SELECT b.agency_code, a.level,
+                COALESCE(sum(r.n) FILTER (WHERE r.direction IN ('outbound','internal')), 0)::int AS sent,
+                COALESCE(sum(r.n) FILTER (WHERE r.direction = 'inbound'), 0)::int AS received
+           FROM mailboxes b JOIN agencies a ON a.code = b.agency_code
+           LEFT JOIN period_message_rollup r ON r.mailbox_id = b.id AND r.period = $1 AND r.state IN ('analyzed', 'malformed') AND r.n > 0
+          GROUP BY 1, 2`,
+        [period],
+      )
+    : await db.query<{ agency_code: string; level: AgencyLevel; sent: number; received: number }>(
+        `SELECT b.agency_code, a.level,
+                COALESCE(sum(r.n) FILTER (WHERE r.direction IN ('outbound','internal')), 0)::int AS sent,
+                COALESCE(sum(r.n) FILTER (WHERE r.direction = 'inbound'), 0)::int AS received
+           FROM mailboxes b JOIN agencies a ON a.code = b.agency_code
+           LEFT JOIN message_rollup r ON r.mailbox_id = b.id AND r.day >= edocwatch_local_day($1) AND r.day < edocwatch_local_day($2)
+                AND r.state IN ('analyzed', 'malformed') AND r.n > 0
+          GROUP BY 1, 2`,
+        [start, end],
+      );
   return rows.map((r) => ({ agencyCode: r.agency_code, level: r.level, sent: r.sent, received: r.received }));
 }
 

@@ -52,7 +52,7 @@ const SYNONYMS: Record<AccountField, string[]> = {
     'account', 'accountname', 'username', 'login', 'diachithu', 'diachiemail', 'diachithudientu', 'thudientu',
     'email', 'taikhoan', 'taikhoanthu', 'tendangnhap', 'hopthu', 'diachi',
   ],
-  displayName: ['displayname', 'fullname', 'cn', 'hoten', 'hovaten', 'tenhienthi', 'tennguoidung', 'nguoisudung', 'chusohuu', 'name'],
+  displayName: ['displayname', 'fullname', 'cn', 'hoten', 'hovaten', 'tenhienthi', 'tennguoidung', 'nguoisudung', 'chusohuu'],
   firstName: ['firstname', 'givenname', 'ten'],
   lastName: ['lastname', 'surname', 'familyname', 'sn', 'ho', 'hovatendem'],
   status: ['status', 'accountstatus', 'zimbraaccountstatus', 'state', 'trangthai', 'tinhtrang', 'trangthaitaikhoan'],
@@ -94,7 +94,10 @@ export function mapAccountHeaders(headers: string[]): HeaderMapping {
   headers.forEach((h, i) => {
     const folded = foldHeader(h);
     const field = FIELD_BY_HEADER.get(folded);
-    if (folded === 'name') nameColumn = i;
+    if (folded === 'name') {
+      nameColumn = i;
+      return;
+    }
     if (!field) {
       if (h.trim() !== '') ignored.push(h.trim());
       return;
@@ -105,9 +108,10 @@ export function mapAccountHeaders(headers: string[]): HeaderMapping {
     }
     columns[field] = i;
   });
-  if (columns.address === undefined && nameColumn !== null && columns.displayName === nameColumn) {
-    delete columns.displayName;
-    columns.address = nameColumn;
+  if (nameColumn !== null) {
+    if (columns.address === undefined) columns.address = nameColumn;
+    else if (columns.displayName === undefined) columns.displayName = nameColumn;
+    else ignored.push(headers[nameColumn]?.trim() ?? 'name');
   }
   if (columns.address === undefined) {
     problems.push({
