@@ -103,6 +103,7 @@ const schema = z.object({
       filter: z.string().regex(/^\(.*\)$/, 'must be an LDAP filter in parentheses, e.g. (objectClass=inetOrgPerson)'),
       scope: z.enum(['base', 'one', 'sub']),
       timeout_ms: positiveInt,
+      page_size: positiveInt.max(100_000),
       attributes: z.object({
         address: z.string().min(1),
         display_name: z.string().min(1).nullable(),
@@ -180,6 +181,8 @@ export interface LdapConfig {
   filter: string;
   scope: 'base' | 'one' | 'sub';
   timeoutMs: number;
+  /** Entries per page of the paged search (RFC 2696). */
+  pageSize: number;
   /** LDAP attribute of each account field; null: not read. */
   attributes: { address: string; displayName: string | null; status: string | null; created: string | null; lastLogin: string | null };
 }
@@ -346,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         filter: c.accounts.ldap.filter,
         scope: c.accounts.ldap.scope,
         timeoutMs: c.accounts.ldap.timeout_ms,
+        pageSize: c.accounts.ldap.page_size,
         attributes: {
           address: c.accounts.ldap.attributes.address,
           displayName: c.accounts.ldap.attributes.display_name,

@@ -2,7 +2,7 @@
 // one paged search, unbind. The entries come back as rows under canonical headers so that the pure
 // src/domain/accounts.ts reads them exactly like a CSV export (same status and date rules). The
 // bind password is read from the environment variable the configuration names and never logged.
-import { Client, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, type Entry } from 'ldapts';
+import { Client, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
 import type { LdapConfig } from '../config/config.js';
 import { EdocError, LdapConfigError, ServiceError } from '../errors.js';
 
@@ -22,6 +22,8 @@ function ldapError(err: unknown, c: LdapConfig): EdocError {
   const where = c.url ?? '';
   if (err instanceof InvalidCredentialsError) return new ServiceError('E_LDAP_AUTH', `đăng nhập LDAP bị từ chối / LDAP bind refused for ${c.bindDn ?? 'anonymous'} at ${where}: check bind_dn and the password in $${c.passwordEnv}`);
   if (err instanceof NoSuchObjectError) return new ServiceError('E_LDAP', `lỗi LDAP / LDAP error at ${where}: base DN ${c.baseDn ?? ''} does not exist`);
+  // A partial list would close every account it misses: refuse it whole.
+  if (err instanceof SizeLimitExceededError) return new ServiceError('E_LDAP', `lỗi LDAP / LDAP error at ${where}: the server stopped at its size limit before the last account; let ${c.bindDn ?? 'the bind DN'} read without a size limit (OpenLDAP: limits dn.exact="…" size=unlimited; Active Directory pages through at any size)`);
   if (err instanceof ResultCodeError) return new ServiceError('E_LDAP', `lỗi LDAP / LDAP error at ${where}: ${err.message} (result code ${err.code})`);
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOTFOUND' || e?.code === 'EHOSTUNREACH' || /timeout|timed out/i.test(e?.message ?? '')) {
@@ -52,7 +54,7 @@ export async function readLdapAccounts(c: LdapConfig, env: NodeJS.ProcessEnv = p
       filter: c.filter,
       // Operational attributes (createTimestamp) are only returned when asked for by name.
       attributes: columns.map(([, a]) => a),
-      paged: { pageSize: 500 },
+      paged: { pageSize: c.pageSize },
     });
     const rows = searchEntries
       .map((e) => ({ dn: e.dn, cells: columns.map(([, a]) => firstValue(e[a] ?? Object.entries(e).find(([k]) => k.toLowerCase() === a.toLowerCase())?.[1])) }))

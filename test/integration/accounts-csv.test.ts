@@ -137,7 +137,7 @@ describe('accounts import (CSV) and K7', () => {
     const { rows } = await pool.query<{ agency_code: string }>('SELECT agency_code FROM accounts WHERE address = $1', ['chanhvp@snv.sonminh.gov.vn']);
     expect(rows).toEqual([{ agency_code: SNV }]);
     // A by-domain re-import does not close the accounts of an agency's own list.
-    expect((await pool.query('SELECT 1 FROM accounts WHERE source = $1 AND valid_to IS NULL', [`csv:agency:${STC}`])).rowCount).toBe(2);
+    expect((await pool.query('SELECT 1 FROM accounts WHERE source = $1 AND valid_to IS NULL', [`csv:agency:${STC}`])).rowCount).toBe(3);
   });
 
   it('refuses a bad file or a wrong agency with a clear message, exit 2 or 1, no stack trace, nothing written', async () => {
