@@ -18,8 +18,8 @@ import { checkRollups } from '../../src/db/rollups.js';
 import { buildDirectory } from '../../src/domain/directory.js';
 import type { DirectoryIndex } from '../../src/domain/types.js';
 import { sha256Hex } from '../../src/store/raw-store.js';
-import { cli, spawnCli } from '../helpers/cli.js';
-import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
+import { cli } from '../helpers/cli.js';
+import { createTestEnv, useEnv } from '../helpers/env.js';
 
 const STC = '000.00.03.H30';
 const SNV = '000.00.02.H30';
@@ -42,7 +42,6 @@ interface K7 { accounts: number; activeAccounts: number; sent: number; received:
 interface Stats { k7: { province: K7; agencies: Record<string, K7> }; province: Record<string, { numerator: number; denominator: number }> }
 
 describe('accounts import (CSV) and K7', () => {
-  let t: TestEnv;
   let pool: Pool;
   let directory: DirectoryIndex;
   let mailbox: number;
@@ -53,7 +52,7 @@ describe('accounts import (CSV) and K7', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestEnv('accounts_csv');
+    const t = await createTestEnv('accounts_csv');
     useEnv(t);
     pool = createPool(t.databaseUrl, 4);
     const agencies = await loadDirectoryFile('config/agencies.yaml');
@@ -143,7 +142,7 @@ describe('accounts import (CSV) and K7', () => {
   it('refuses a bad file or a wrong agency with a clear message, exit 2 or 1, no stack trace, nothing written', async () => {
     const before = (await pool.query('SELECT count(*)::int AS n FROM accounts')).rows[0] as { n: number };
     const bad = file('bad.csv', 'Email,Status\nvanthu@stc.sonminh.gov.vn,active\nkhông phải địa chỉ,active\nx@stc.sonminh.gov.vn,có lẽ\n');
-    const r = await spawnCli(['accounts', 'import', bad, '--agency', STC], t.env);
+    const r = await cli('accounts', 'import', bad, '--agency', STC);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/danh sách tài khoản không hợp lệ \/ invalid account list \(2 problems\)/);
     expect(r.stderr).toMatch(/row 3: .*not an email address/);
