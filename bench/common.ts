@@ -77,7 +77,8 @@ export async function childStage(name: string, env: NodeJS.ProcessEnv, useTime: 
   return { r: stageResult(name, run), stats: run.stats, cores, wallS: run.wallS };
 }
 
-export const SECTIONS = ['sync', 'pipeline'] as const;
+/** Sections: sync and pipeline run by default; stats (1 and 10 million rows, slow) only when named with --only. */
+export const SECTIONS = ['sync', 'pipeline', 'stats'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -95,6 +96,11 @@ export interface Options {
   largeMb: number;
   /** Sync section: also the whole pipeline (with analysis) on the large-attachment mailbox. */
   largePipeline: boolean;
+  /** Stats section: message rows generated, one database per size. */
+  statsSizes: number[];
+  statsRuns: number;
+  statsFactRuns: number;
+  keepDb: boolean;
 }
 
 /** What a section hands back: its table, the lines printed under it, and its part of the JSON file. */

@@ -25,10 +25,11 @@ import { summarizeProfiles, type CostLine } from './cpuprofile.js';
 import { deliverMailbox, describeCorpus, mainCorpus, type Corpus, type DeliveredMailbox } from './mailbox.js';
 import { ensureGnuTime, killAllChildren } from './measure.js';
 import { runChildStage } from './stages.js';
+import { runStatsSection } from './stats.js';
 import { runSyncSection } from './sync.js';
 
 const USAGE =
-  'usage: [--only sync|pipeline] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus]';
+  'usage: [--only sync|pipeline|stats] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db]';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -37,11 +38,15 @@ function parseArgs(argv: string[]): Options {
     agency: '000.00.03.H30',
     profile: false,
     freshCorpus: false,
-    sections: [...SECTIONS],
+    sections: ['sync', 'pipeline'],
     syncRounds: 3,
     largeCount: 12,
     largeMb: 25,
     largePipeline: true,
+    statsSizes: [1_000_000, 10_000_000],
+    statsRuns: 9,
+    statsFactRuns: 3,
+    keepDb: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -63,9 +68,15 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--large-count') o.largeCount = Number(value());
     else if (a === '--large-mb') o.largeMb = Number(value());
     else if (a === '--no-large-pipeline') o.largePipeline = false;
+    else if (a === '--stats-sizes') o.statsSizes = value().split(',').map((x) => Number(x.replace(/_/g, '')));
+    else if (a === '--stats-runs') o.statsRuns = Number(value());
+    else if (a === '--stats-fact-runs') o.statsFactRuns = Number(value());
+    else if (a === '--keep-db') o.keepDb = true;
     else throw new BenchError(`unknown argument ${a}; ${USAGE}`);
   }
   if (!Number.isInteger(o.count) || o.count < 1 || o.count > 200_000) throw new BenchError(`--count must be a whole number from 1 to 200000 (got ${o.count})`);
+  if (o.statsSizes.length === 0 || o.statsSizes.some((x) => !Number.isInteger(x) || x < 1000 || x > 50_000_000)) throw new BenchError('--stats-sizes takes message counts from 1000 to 50000000, comma-separated');
+  if (!Number.isInteger(o.statsRuns) || o.statsRuns < 1 || !Number.isInteger(o.statsFactRuns) || o.statsFactRuns < 1) throw new BenchError('--stats-runs and --stats-fact-runs must be whole numbers ≥ 1');
   if (!Number.isInteger(o.seed)) throw new BenchError('--seed must be a whole number');
   if (!Number.isInteger(o.syncRounds) || o.syncRounds < 1 || o.syncRounds > 15) throw new BenchError(`--sync-rounds must be a whole number from 1 to 15 (got ${o.syncRounds})`);
   if (!Number.isInteger(o.largeCount) || o.largeCount < 0 || o.largeCount > 200) throw new BenchError(`--large-count must be a whole number from 0 (skip) to 200 (got ${o.largeCount})`);
@@ -199,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
   const stageAt = argv.indexOf('--stage');
   if (stageAt >= 0) return runChildStage(argv[stageAt + 1] ?? '');
   const o = parseArgs(argv);
+  if (o.sections.length === 1 && o.sections[0] === 'stats') return runStatsOnly(o);
   const loadBefore = loadavg();
   if ((loadBefore[0] ?? 0) > availableParallelism() * 0.5)
     say(`warning: load average ${(loadBefore[0] ?? 0).toFixed(2)} on ${availableParallelism()} cores before the start: other work will slow every stage`);
@@ -221,7 +233,12 @@ async function main(argv: string[]): Promise<number> {
   const sections: SectionResult[] = [];
   const json: Record<string, unknown> = {};
   for (const name of o.sections) {
-    const r = name === 'sync' ? await runSyncSection(o, corpus, mailbox, useTime, stamp) : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
+    const r =
+      name === 'sync'
+        ? await runSyncSection(o, corpus, mailbox, useTime, stamp)
+        : name === 'stats'
+          ? await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb })
+          : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
     sections.push(r);
     json[name] = r.json;
   }
@@ -257,6 +274,35 @@ async function main(argv: string[]): Promise<number> {
   ];
   for (const s of sections) out.push('', `== ${s.title}`, '', table(s.rows), ...s.lines);
   out.push('', `results: ${path.relative(ROOT, outFile)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+/** `--only stats`: Postgres alone (no Dovecot, no corpus). */
+async function runStatsOnly(o: Options): Promise<number> {
+  const loadBefore = loadavg();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const r = await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb });
+  const cpuModel = (await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown';
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpuModel, cores: availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), node: process.version },
+    source: sourceState(),
+    options: o,
+    stats: r.json,
+  };
+  await mkdir(path.join(ROOT, 'out', 'bench'), { recursive: true });
+  const outFile = path.join(ROOT, 'out', 'bench', `bench-stats-${stamp}.json`);
+  await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  const out = [
+    '',
+    `edocwatch bench — statistics; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
+    '',
+    `== ${r.title}`,
+    ...r.lines,
+    '',
+    `results: ${path.relative(ROOT, outFile)}`,
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

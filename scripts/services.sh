@@ -4,8 +4,10 @@
 # (127.0.0.1:$EDOCWATCH_IMAP_PORT, default 10143) living under $EDOCWATCH_DEVENV_DIR (default
 # .tmp/dovecot). Idempotent, and fast when everything already runs: `npm test` calls it every time.
 #
-#   scripts/services.sh up [--bench] [--ocr] start what is down (--bench: also mbsync, notmuch;
-#                                           --ocr: also tesseract with Vietnamese data, for OCR and its tests)
+#   scripts/services.sh up [--bench] [--ocr] [--ldap] start what is down (--bench: also mbsync, notmuch;
+#                                           --ocr: also tesseract with Vietnamese data, for OCR and its tests;
+#                                           --ldap: also OpenLDAP's slapd and ldap-utils, for the LDAP tests,
+#                                           which start a slapd of their own: the system one is not used)
 #   scripts/services.sh status              one line per service; exit 1 if one is down
 #   scripts/services.sh down                stop our Dovecot (Postgres and Redis are the machine's)
 #   scripts/services.sh add-user USER PASS  add or replace an IMAP user and create its maildir
@@ -431,6 +433,21 @@ ocr_tools() {
   say "ocr      ok      $(tesseract --version 2>&1 | head -n 1), languages: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' ')"
 }
 
+# OpenLDAP's slapd (test/helpers/slapd.ts runs its own instance with a generated slapd.conf on a
+# free loopback port) and ldap-utils. The package's postinst may start a system slapd: it is not
+# ours, so it is stopped and kept from booting, like the system Dovecot.
+ldap_tools() {
+  if [ ! -x /usr/sbin/slapd ] || ! command -v ldapsearch >/dev/null; then
+    say "installing slapd ldap-utils for the LDAP tests ..."
+    apt_install slapd ldap-utils
+    if [ -s /run/slapd/slapd.pid ]; then
+      service slapd stop >/dev/null 2>&1 || kill "$(cat /run/slapd/slapd.pid)" 2>/dev/null || true
+    fi
+    update-rc.d slapd disable >/dev/null 2>&1 || true
+  fi
+  say "ldap     ok      $(/usr/sbin/slapd -VV 2>&1 | head -n 1 | sed 's/^@(#) \$//; s/ *\$$//' | tr -s ' ')"
+}
+
 # Serializes concurrent `up`/`down` runs (two test runners starting at once would both try to
 # start Dovecot); flock is util-linux, on every Debian.
 lock_services() {
@@ -442,7 +459,7 @@ lock_services() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up [--bench] [--ocr] | status | down | add-user USER PASSWORD" >&2
+  echo "usage: scripts/services.sh up [--bench] [--ocr] [--ldap] | status | down | add-user USER PASSWORD" >&2
   exit 2
 }
 
@@ -451,11 +468,12 @@ main() {
   [ $# -gt 0 ] && shift
   case "$cmd" in
     up)
-      local bench=0 ocr=0
+      local bench=0 ocr=0 ldap=0
       while [ $# -gt 0 ]; do
         case "$1" in
           --bench) bench=1 ;;
           --ocr) ocr=1 ;;
+          --ldap) ldap=1 ;;
           *) usage ;;
         esac
         shift
@@ -467,6 +485,7 @@ main() {
       dovecot_up
       if [ "$bench" -eq 1 ]; then bench_tools; fi
       if [ "$ocr" -eq 1 ]; then ocr_tools; fi
+      if [ "$ldap" -eq 1 ]; then ldap_tools; fi
       ;;
     down)
       [ $# -eq 0 ] || usage

@@ -57,3 +57,35 @@ export class EvalCasesError extends EdocError {
     super('E_EVAL_CASES', message, 2);
   }
 }
+
+/** An account list (CSV, or what LDAP returned) that cannot be imported; every problem is listed. Nothing is written. */
+export class AccountListInvalidError extends EdocError {
+  constructor(source: string, problems: string[]) {
+    super(
+      'E_ACCOUNTS_FILE',
+      `${source}: danh sách tài khoản không hợp lệ / invalid account list (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n${problems
+        .slice(0, 50)
+        .map((p) => `  - ${p}`)
+        .join('\n')}${problems.length > 50 ? `\n  … ${problems.length - 50} more` : ''}`,
+      2,
+    );
+  }
+}
+
+/** Accounts whose address or domain no agency of the directory holds (`--by-domain`, LDAP). */
+export class AccountsUnmatchedError extends EdocError {
+  constructor(addresses: string[]) {
+    super(
+      'E_ACCOUNTS_UNMATCHED',
+      `${addresses.length} tài khoản không thuộc cơ quan nào trong danh bạ / accounts of no agency in the directory: ${addresses.slice(0, 20).join(', ')}${addresses.length > 20 ? ', …' : ''} (thêm tên miền vào danh bạ, hoặc --skip-unmatched / add their domains to the directory, or pass --skip-unmatched)`,
+      2,
+    );
+  }
+}
+
+/** `accounts sync-ldap` without the settings it needs. */
+export class LdapConfigError extends EdocError {
+  constructor(message: string) {
+    super('E_LDAP_CONFIG', `chưa cấu hình LDAP / LDAP is not configured: ${message}`, 2);
+  }
+}

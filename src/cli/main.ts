@@ -39,6 +39,26 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
   agency.command('list').option('--json', 'JSON array').description('liệt kê / list agencies')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./agency.js')).runAgencyList(io, Boolean(o.json))));
 
+  const accounts = program.command('accounts').description('tài khoản thư công vụ (K7) / official email accounts (K7)');
+  accounts.command('import').argument('<file>', 'CSV account list exported by the mail system')
+    .description('nhập danh sách tài khoản / import an account list (CSV, Vietnamese or English headers)')
+    .option('--agency <code>', 'every account belongs to this agency')
+    .option('--by-domain', 'place each account under its agency by address or domain (directory)')
+    .option('--skip-unmatched', 'with --by-domain: leave out accounts of no agency instead of refusing the file')
+    .option('--as-of <date>', 'when the list was exported (YYYY-MM-DD or ISO instant; default now)')
+    .option('--json', 'JSON summary')
+    .action(async (file: string, o: Record<string, unknown>) => setCode(await (await import('./accounts.js')).runAccountsImport(io, file, o)));
+  accounts.command('sync-ldap').description('đồng bộ tài khoản từ LDAP / read the accounts from the LDAP directory (accounts.ldap)')
+    .option('--skip-unmatched', 'leave out accounts of no agency instead of refusing the list')
+    .option('--as-of <date>', 'when the directory was read (YYYY-MM-DD or ISO instant; default now)')
+    .option('--json', 'JSON summary')
+    .action(async (o: Record<string, unknown>) => setCode(await (await import('./accounts.js')).runAccountsSyncLdap(io, o)));
+  accounts.command('list').description('liệt kê tài khoản / list the accounts')
+    .option('--agency <code>', 'one agency')
+    .option('--history', 'every version, closed ones included')
+    .option('--json', 'JSON array')
+    .action(async (o: Record<string, unknown>) => setCode(await (await import('./accounts.js')).runAccountsList(io, o)));
+
   const mailbox = program.command('mailbox').description('hộp thư công vụ / official mailboxes');
   mailbox.command('add').description('thêm hộp thư / add a mailbox (tests the connection first)')
     .requiredOption('--agency <code>', 'agency identifier code')

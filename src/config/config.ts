@@ -93,6 +93,26 @@ const schema = z.object({
       agencies: z.record(z.string().min(1), z.array(z.string().email())),
     }),
   }),
+  accounts: z.object({
+    // K7's account list from an LDAP directory (`edocwatch accounts sync-ldap`); url null: none.
+    ldap: z.object({
+      url: urlWith(['ldap:', 'ldaps:']).nullable(),
+      bind_dn: z.string().min(1).nullable(),
+      password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+      base_dn: z.string().min(1).nullable(),
+      filter: z.string().regex(/^\(.*\)$/, 'must be an LDAP filter in parentheses, e.g. (objectClass=inetOrgPerson)'),
+      scope: z.enum(['base', 'one', 'sub']),
+      timeout_ms: positiveInt,
+      page_size: positiveInt.max(100_000),
+      attributes: z.object({
+        address: z.string().min(1),
+        display_name: z.string().min(1).nullable(),
+        status: z.string().min(1).nullable(),
+        created: z.string().min(1).nullable(),
+        last_login: z.string().min(1).nullable(),
+      }),
+    }),
+  }),
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
     z.string().regex(/^\d{4}$/, 'must be a year'),
@@ -146,8 +166,25 @@ export interface Config {
     ocr: OcrOptions;
   };
   reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
+  accounts: { ldap: LdapConfig };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
+}
+
+/** `accounts.ldap`: where `accounts sync-ldap` reads the official accounts. */
+export interface LdapConfig {
+  url: string | null;
+  bindDn: string | null;
+  /** The environment variable holding the bind password (never the password itself). */
+  passwordEnv: string;
+  baseDn: string | null;
+  filter: string;
+  scope: 'base' | 'one' | 'sub';
+  timeoutMs: number;
+  /** Entries per page of the paged search (RFC 2696). */
+  pageSize: number;
+  /** LDAP attribute of each account field; null: not read. */
+  attributes: { address: string; displayName: string | null; status: string | null; created: string | null; lastLogin: string | null };
 }
 
 /** Environment variables and the config key each one overrides. */
@@ -169,6 +206,9 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_IDLE: 'sync.idle',
   EDOCWATCH_ANALYZE_PROCESSES: 'analyze.extra_processes',
   EDOCWATCH_OCR: 'analyze.ocr.enabled',
+  EDOCWATCH_LDAP_URL: 'accounts.ldap.url',
+  EDOCWATCH_LDAP_BIND_DN: 'accounts.ldap.bind_dn',
+  EDOCWATCH_LDAP_BASE_DN: 'accounts.ldap.base_dn',
 };
 
 export class ConfigError extends EdocError {
@@ -300,6 +340,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     reports: { from: c.reports.from, recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies } },
+    accounts: {
+      ldap: {
+        url: c.accounts.ldap.url,
+        bindDn: c.accounts.ldap.bind_dn,
+        passwordEnv: c.accounts.ldap.password_env,
+        baseDn: c.accounts.ldap.base_dn,
+        filter: c.accounts.ldap.filter,
+        scope: c.accounts.ldap.scope,
+        timeoutMs: c.accounts.ldap.timeout_ms,
+        pageSize: c.accounts.ldap.page_size,
+        attributes: {
+          address: c.accounts.ldap.attributes.address,
+          displayName: c.accounts.ldap.attributes.display_name,
+          status: c.accounts.ldap.attributes.status,
+          created: c.accounts.ldap.attributes.created,
+          lastLogin: c.accounts.ldap.attributes.last_login,
+        },
+      },
+    },
     freeMailDomains: c.free_mail_domains,
     targets: Object.fromEntries(
       Object.entries(c.targets).map(([y, t]) => [y, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, parseTarget(v)]))]),

@@ -1,4 +1,4 @@
-// The rollup tables (migration 0004): checked against the facts and rebuilt from them. The triggers
+// The rollup tables (migrations 0004 and 0008): checked against the facts and rebuilt from them. The triggers
 // keep them current; these functions prove it (`edocwatch rollups check`) and repair them after a
 // manual change of the facts with triggers disabled, or a bug (`edocwatch rollups rebuild`).
 import type { Pool, Queryable } from './pool.js';
@@ -14,8 +14,60 @@ const EXPECTED_MESSAGES = `
          COALESCE(direction, '') AS direction, count(*)::bigint AS n
     FROM messages GROUP BY 1, 2, 3, 4`;
 
+/** The period rollups of migration 0008: their key columns and counters, and the SELECT that gives them from the facts. */
+const EXPECTED_PERIOD_EXCHANGES = `
+  SELECT p AS period, agency_code, direction, weight, flow, form, digitization, signed, secret, has_document, count(*)::bigint AS n
+    FROM (SELECT sender_agency AS agency_code, CASE WHEN sender_agency = receiver_agency THEN 'internal' ELSE 'outbound' END AS direction,
+                 1::smallint AS weight, msg_date, flow, COALESCE(form, '') AS form, digitization, signed, secret, has_document
+            FROM exchanges WHERE sender_agency IS NOT NULL
+          UNION ALL
+          SELECT receiver_agency, 'inbound', CASE WHEN sender_agency IS NULL THEN 1 ELSE 0 END::smallint, msg_date, flow, COALESCE(form, ''),
+                 digitization, signed, secret, has_document
+            FROM exchanges WHERE receiver_agency IS NOT NULL AND receiver_agency IS DISTINCT FROM sender_agency
+          UNION ALL
+          SELECT '', '', 1::smallint, msg_date, flow, COALESCE(form, ''), digitization, signed, secret, has_document
+            FROM exchanges WHERE sender_agency IS NULL AND receiver_agency IS NULL) s,
+         unnest(edocwatch_periods(msg_date)) p
+   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`;
+const EXPECTED_PERIOD_DOCUMENTS = `
+  SELECT p AS period, agency_code, document_id, count(*)::bigint AS n
+    FROM (SELECT '' AS agency_code, document_id, msg_date FROM exchanges WHERE document_id IS NOT NULL
+          UNION ALL
+          SELECT sender_agency, document_id, msg_date FROM exchanges WHERE document_id IS NOT NULL AND sender_agency IS NOT NULL
+          UNION ALL
+          SELECT receiver_agency, document_id, msg_date FROM exchanges
+           WHERE document_id IS NOT NULL AND receiver_agency IS NOT NULL AND receiver_agency IS DISTINCT FROM sender_agency) s,
+         unnest(edocwatch_periods(msg_date)) p
+   GROUP BY 1, 2, 3`;
+const EXPECTED_PERIOD_ADDRESSES = `
+  SELECT p AS period, address, sum(s)::bigint AS sent, sum(rc)::bigint AS received
+    FROM (SELECT sender_address AS address, 1 AS s, 0 AS rc, msg_date FROM exchanges WHERE sender_address IS NOT NULL
+          UNION ALL
+          SELECT receiver_address, 0, 1, msg_date FROM exchanges WHERE receiver_address IS NOT NULL) x,
+         unnest(edocwatch_periods(msg_date)) p
+   GROUP BY 1, 2`;
+const EXPECTED_PERIOD_MESSAGES = `
+  SELECT p AS period, mailbox_id, state, COALESCE(direction, '') AS direction, count(*)::bigint AS n
+    FROM messages, unnest(edocwatch_periods(COALESCE(msg_date, internal_date, fetched_at))) p
+   GROUP BY 1, 2, 3, 4`;
+
+interface PeriodTable {
+  table: RollupDifference['table'];
+  keys: string[];
+  counters: string[];
+  expected: string;
+}
+const PERIOD_TABLES: PeriodTable[] = [
+  { table: 'period_exchange_rollup', keys: ['period', 'agency_code', 'direction', 'weight', 'flow', 'form', 'digitization', 'signed', 'secret', 'has_document'], counters: ['n'], expected: EXPECTED_PERIOD_EXCHANGES },
+  { table: 'period_document_rollup', keys: ['period', 'agency_code', 'document_id'], counters: ['n'], expected: EXPECTED_PERIOD_DOCUMENTS },
+  { table: 'period_address_rollup', keys: ['period', 'address'], counters: ['sent', 'received'], expected: EXPECTED_PERIOD_ADDRESSES },
+  { table: 'period_message_rollup', keys: ['period', 'mailbox_id', 'state', 'direction'], counters: ['n'], expected: EXPECTED_PERIOD_MESSAGES },
+];
+
 export interface RollupDifference {
-  table: 'exchange_rollup' | 'message_rollup';
+  table: 'exchange_rollup' | 'message_rollup' | 'period_exchange_rollup' | 'period_document_rollup' | 'period_address_rollup' | 'period_message_rollup';
+  /** For rollups with several counters (period_address_rollup: sent, received), the one that differs. */
+  counter?: string;
   key: Record<string, unknown>;
   stored: number;
   expected: number;
@@ -24,6 +76,8 @@ export interface RollupDifference {
 export interface RollupCheck {
   exchangeRows: number;
   messageRows: number;
+  /** Rows of the four period rollups (migration 0008). */
+  periodRows: number;
   differences: RollupDifference[];
 }
 
@@ -54,6 +108,29 @@ export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck>
         ORDER BY 1, 2 LIMIT $1`,
       [limit],
     );
+    // The period rollups (migration 0008): each counter compared on its own; identifiers are ours.
+    const period: RollupDifference[] = [];
+    let periodRows = 0;
+    for (const t of PERIOD_TABLES) {
+      const nonZero = t.counters.map((c) => `${c} <> 0`).join(' OR ');
+      const keys = t.keys.map((k) => `COALESCE(e.${k}, r.${k}) AS ${k}`).join(', ');
+      for (const c of t.counters) {
+        const { rows } = await tx.query<Record<string, unknown> & { stored: string; expected: string }>(
+          `WITH e AS (${t.expected}), r AS (SELECT * FROM ${t.table} WHERE ${nonZero})
+           SELECT ${keys}, COALESCE(r.${c}, 0) AS stored, COALESCE(e.${c}, 0) AS expected
+             FROM e FULL JOIN r USING (${t.keys.join(', ')})
+            WHERE COALESCE(r.${c}, 0) <> COALESCE(e.${c}, 0)
+            ORDER BY 1, 2 LIMIT $1`,
+          [limit],
+        );
+        for (const r of rows) {
+          const { stored, expected, ...key } = r;
+          period.push({ table: t.table, key, ...(t.counters.length > 1 ? { counter: c } : {}), stored: Number(stored), expected: Number(expected) });
+        }
+      }
+      const n = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE ${nonZero}`);
+      periodRows += n.rows[0]?.n ?? 0;
+    }
     const counts = await tx.query<{ e: number; m: number }>(
       `SELECT (SELECT count(*) FROM exchange_rollup WHERE n <> 0)::int AS e, (SELECT count(*) FROM message_rollup WHERE n <> 0)::int AS m`,
     );
@@ -65,7 +142,8 @@ export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck>
     return {
       exchangeRows: counts.rows[0]?.e ?? 0,
       messageRows: counts.rows[0]?.m ?? 0,
-      differences: [...ex.rows.map(diff('exchange_rollup')), ...msg.rows.map(diff('message_rollup'))],
+      periodRows,
+      differences: [...ex.rows.map(diff('exchange_rollup')), ...msg.rows.map(diff('message_rollup')), ...period],
     };
   });
 }
@@ -74,13 +152,18 @@ export async function checkRollups(pool: Pool, limit = 50): Promise<RollupCheck>
  * Recomputes both rollups from the facts in one transaction. Writers of facts wait meanwhile
  * (SHARE lock on exchanges and messages), so nothing is counted twice or lost.
  */
-export async function rebuildRollups(pool: Pool): Promise<{ exchangeRows: number; messageRows: number }> {
+export async function rebuildRollups(pool: Pool): Promise<{ exchangeRows: number; messageRows: number; periodRows: number }> {
   return withTransaction(pool, async (tx: Queryable) => {
     await tx.query('LOCK TABLE exchanges, messages IN SHARE MODE');
     await tx.query('DELETE FROM exchange_rollup');
     await tx.query('DELETE FROM message_rollup');
     const e = await tx.query(`INSERT INTO exchange_rollup ${EXPECTED_EXCHANGES}`);
     const m = await tx.query(`INSERT INTO message_rollup ${EXPECTED_MESSAGES}`);
-    return { exchangeRows: e.rowCount ?? 0, messageRows: m.rowCount ?? 0 };
+    let periodRows = 0;
+    for (const t of PERIOD_TABLES) {
+      await tx.query(`DELETE FROM ${t.table}`);
+      periodRows += (await tx.query(`INSERT INTO ${t.table} ${t.expected}`)).rowCount ?? 0;
+    }
+    return { exchangeRows: e.rowCount ?? 0, messageRows: m.rowCount ?? 0, periodRows };
   });
 }

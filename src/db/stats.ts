@@ -1,12 +1,39 @@
 // The counts behind `stats`: exchanges of a period grouped by agency side and labels (the KPI
-// arithmetic is the pure src/domain/kpi.ts), message counts, and mailbox activity for K7. They are
-// read from the rollups (migration 0004: per local day, kept by triggers), not from the facts, so
-// a year costs the same at 10 million messages as at 10 thousand; src/db/rollups.ts proves the two
-// agree. Periods start and end at local midnight, so they are whole days.
+// arithmetic is the pure src/domain/kpi.ts), message counts, and K7's accounts and activity. They are
+// read from the rollups, not from the facts, so a year costs the same at 10 million messages as at
+// 10 thousand; src/db/rollups.ts proves the two agree. A reporting period (YYYY-Qn, YYYY) reads the
+// period rollups of migration 0008, one key per period; any other range (whole local days) the
+// day rollups of 0004, which at 10 million messages are hardly smaller than the facts
+// (docs/benchmarks.md, "Statistics").
 // Each exchange appears under each agency on its sides; the sender side (or the only agency side)
 // carries provinceWeight 1 so that province-wide totals count it once.
 import type { AccountCount, ExchangeCount } from '../domain/kpi.js';
+import { k7Counts } from '../domain/accounts.js';
+import { accountVersions, activeAccountAddresses, agencyLevels, agencyMessages } from './accounts.js';
+import { parsePeriod, VN_UTC_OFFSET_MS } from '../domain/period.js';
 import type { Queryable } from './pool.js';
+
+/** The id of the reporting period that is exactly [start, end), else null. */
+export function periodIdOf(start: Date | null, end: Date | null): string | null {
+  if (start === null || end === null) return null;
+  const local = new Date(start.getTime() + VN_UTC_OFFSET_MS);
+  const year = local.getUTCFullYear();
+  for (const id of [String(year), `${year}-Q${Math.floor(local.getUTCMonth() / 3) + 1}`]) {
+    try {
+      const p = parsePeriod(id);
+      if (p.start.getTime() === start.getTime() && p.end.getTime() === end.getTime()) return p.id;
+    } catch {
+      // A year outside the periods parsePeriod accepts: no period rollup has it.
+    }
+  }
+  return null;
+}
+
+type ExchangeRow = {
+  agency_code: string; level: ExchangeCount['level']; flow: ExchangeCount['flow']; form: ExchangeCount['form'];
+  digitization: ExchangeCount['digitization']; signed: boolean; secret: boolean; has_document: boolean;
+  direction: ExchangeCount['direction']; weight: number; paper_only: boolean; paper_register: boolean; n: number;
+};
 
 // Paper registers (migration 0007) add two things: `paper` rows, the registered documents never seen
 // in mail (one per document and pair of sides, however many registers list it), which enter only
@@ -15,12 +42,37 @@ import type { Queryable } from './pool.js';
 // (src/domain/kpi.ts gives those KPIs a ratio only when all their rows are covered).
 // A registered document is "seen in mail" when an exchange of the same document has the register's
 // agency on one side and is dated 200 days before to 31 days after the entry (numbers restart yearly).
+async function hasRegisterEntries(db: Queryable, start: Date, end: Date): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM register_entries WHERE day >= edocwatch_local_day($1) AND day < edocwatch_local_day($2) LIMIT 1`,
+    [start, end],
+  );
+  return rows.length > 0;
+}
+
 export async function exchangeCounts(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
-  const { rows } = await db.query<{
-    agency_code: string; level: ExchangeCount['level']; flow: ExchangeCount['flow']; form: ExchangeCount['form'];
-    digitization: ExchangeCount['digitization']; signed: boolean; secret: boolean; has_document: boolean;
-    direction: ExchangeCount['direction']; weight: number; paper_only: boolean; paper_register: boolean; n: number;
-  }>(
+  return exchangeCountsFrom(db, start, end, periodIdOf(start, end));
+}
+
+/** exchangeCounts from the day rollups of 0004, whatever the range (the code before 0008; kept for ranges that are no period). */
+export async function exchangeCountsByDay(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
+  return exchangeCountsFrom(db, start, end, null);
+}
+
+async function exchangeCountsFrom(db: Queryable, start: Date, end: Date, periodId: string | null): Promise<ExchangeCount[]> {
+  // The period rollups know one agency side per row, not both: registered paper (which needs both
+  // sides) is counted from the day rollups and register_entries whenever the period has a register.
+  const period = periodId !== null && !(await hasRegisterEntries(db, start, end)) ? periodId : null;
+  const { rows } = period
+    ? await db.query<ExchangeRow>(
+        `SELECT r.agency_code, a.level, r.flow, NULLIF(r.form, '') AS form, r.digitization, r.signed, r.secret, r.has_document,
+                r.direction, r.weight::int AS weight, false AS paper_only, false AS paper_register, sum(r.n)::int AS n
+           FROM period_exchange_rollup r JOIN agencies a ON a.code = r.agency_code
+          WHERE r.period = $1 AND r.n <> 0
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+        [period],
+      )
+    : await db.query<ExchangeRow>(
     `WITH e AS (
        SELECT NULLIF(sender_agency, '') AS sender_agency, NULLIF(receiver_agency, '') AS receiver_agency, flow,
               NULLIF(form, '') AS form, digitization, signed, secret, has_document, false AS paper_only, n
@@ -52,8 +104,8 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
             s.weight, s.paper_only, s.paper_register, sum(s.n)::int AS n
        FROM sides s JOIN agencies a ON a.code = s.agency_code
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12`,
-    [start, end],
-  );
+        [start, end],
+      );
   return rows.map((r) => ({
     agencyCode: r.agency_code,
     level: r.level,
@@ -71,20 +123,19 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
   }));
 }
 
-/** K7: mailboxes per agency, those with mail in the period, messages sent and received. */
+/**
+ * K7 per agency (src/domain/accounts.ts `k7Counts`): official accounts existing in the period (the
+ * imported account lists, migration 0008), those active in it (an exchange sent or received,
+ * address_rollup), and messages sent and received by the agency's monitored mailboxes.
+ */
 export async function accountCounts(db: Queryable, start: Date, end: Date): Promise<AccountCount[]> {
-  const { rows } = await db.query<{ agency_code: string; level: AccountCount['level']; accounts: number; active: number; sent: number; received: number }>(
-    `SELECT b.agency_code, a.level, count(DISTINCT b.id)::int AS accounts,
-            count(DISTINCT r.mailbox_id)::int AS active,
-            COALESCE(sum(r.n) FILTER (WHERE r.direction IN ('outbound','internal')), 0)::int AS sent,
-            COALESCE(sum(r.n) FILTER (WHERE r.direction = 'inbound'), 0)::int AS received
-       FROM mailboxes b JOIN agencies a ON a.code = b.agency_code
-       LEFT JOIN message_rollup r ON r.mailbox_id = b.id AND r.day >= edocwatch_local_day($1) AND r.day < edocwatch_local_day($2)
-            AND r.state IN ('analyzed', 'malformed') AND r.n > 0
-      GROUP BY 1, 2`,
-    [start, end],
-  );
-  return rows.map((r) => ({ agencyCode: r.agency_code, level: r.level, accounts: r.accounts, activeAccounts: r.active, sent: r.sent, received: r.received }));
+  const [versions, active, messages, levels] = await Promise.all([
+    accountVersions(db, start, end),
+    activeAccountAddresses(db, start, end),
+    agencyMessages(db, start, end),
+    agencyLevels(db),
+  ]);
+  return k7Counts(versions, active, messages, levels, start, end);
 }
 
 export interface MessageTotals {
@@ -96,6 +147,37 @@ export interface MessageTotals {
 
 /** Messages (distinct per mailbox) and exchanges of a period; all time when start/end are null. */
 export async function messageTotals(db: Queryable, start: Date | null, end: Date | null, agency?: string): Promise<MessageTotals> {
+  return messageTotalsFrom(db, start, end, periodIdOf(start, end), agency);
+}
+
+/** messageTotals from the day rollups of 0004 and the exchanges (the code before 0008). */
+export async function messageTotalsByDay(db: Queryable, start: Date | null, end: Date | null, agency?: string): Promise<MessageTotals> {
+  return messageTotalsFrom(db, start, end, null, agency);
+}
+
+async function messageTotalsFrom(db: Queryable, start: Date | null, end: Date | null, period: string | null, agency?: string): Promise<MessageTotals> {
+  const byState: Record<string, number> = { pending: 0, analyzed: 0, skipped: 0, malformed: 0, over_limit: 0, failed: 0 };
+  if (period) {
+    const [states, ex, docs] = await Promise.all([
+      db.query<{ state: string; n: number }>(
+        `SELECT r.state, sum(r.n)::int AS n FROM period_message_rollup r JOIN mailboxes b ON b.id = r.mailbox_id
+          WHERE r.period = $1 AND ($2::text IS NULL OR b.agency_code = $2) GROUP BY 1`,
+        [period, agency ?? null],
+      ),
+      // Province-wide each exchange is its weight-1 row; an agency's are the rows of its sides.
+      db.query<{ n: number }>(
+        `SELECT COALESCE(sum(n), 0)::int AS n FROM period_exchange_rollup
+          WHERE period = $1 AND (CASE WHEN $2::text IS NULL THEN weight = 1 ELSE agency_code = $2 END)`,
+        [period, agency ?? null],
+      ),
+      db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM period_document_rollup WHERE period = $1 AND agency_code = COALESCE($2::text, '') AND n > 0`,
+        [period, agency ?? null],
+      ),
+    ]);
+    for (const r of states.rows) byState[r.state] = r.n;
+    return { total: Object.values(byState).reduce((a, b) => a + b, 0), byState, exchanges: ex.rows[0]?.n ?? 0, documents: docs.rows[0]?.n ?? 0 };
+  }
   const { rows } = await db.query<{ state: string; n: number }>(
     `SELECT r.state, sum(r.n)::int AS n FROM message_rollup r JOIN mailboxes b ON b.id = r.mailbox_id
       WHERE ($1::timestamptz IS NULL OR r.day >= edocwatch_local_day($1))
@@ -104,7 +186,6 @@ export async function messageTotals(db: Queryable, start: Date | null, end: Date
       GROUP BY 1`,
     [start, end, agency ?? null],
   );
-  const byState: Record<string, number> = { pending: 0, analyzed: 0, skipped: 0, malformed: 0, over_limit: 0, failed: 0 };
   for (const r of rows) byState[r.state] = r.n;
   const ex = await db.query<{ exchanges: number; documents: number }>(
     `SELECT count(*)::int AS exchanges, count(DISTINCT document_id)::int AS documents FROM exchanges
