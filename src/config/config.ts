@@ -93,6 +93,14 @@ const schema = z.object({
       agencies: z.record(z.string().min(1), z.array(z.string().email())),
     }),
   }),
+  web: z.object({
+    trust_proxy: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    cookie_secure: z.union([z.boolean(), z.enum(['true', 'false', 'auto'])]).transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
+    session_hours: positiveInt.max(24 * 30),
+    login_per_ip_per_minute: positiveInt.max(10_000),
+    login_failures_per_account: positiveInt.max(1000),
+    login_failure_window_seconds: positiveInt.max(86_400),
+  }),
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
     z.string().regex(/^\d{4}$/, 'must be a year'),
@@ -146,6 +154,17 @@ export interface Config {
     ocr: OcrOptions;
   };
   reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
+  /** The web application of `serve` (docs/web.md). */
+  web: {
+    /** Behind a reverse proxy: client address from X-Forwarded-For, https from X-Forwarded-Proto. */
+    trustProxy: boolean;
+    /** Cookies' Secure flag: always, never, or 'auto' (when the request came over https). */
+    cookieSecure: boolean | 'auto';
+    sessionHours: number;
+    loginPerIpPerMinute: number;
+    loginFailuresPerAccount: number;
+    loginFailureWindowSeconds: number;
+  };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
 }
@@ -169,6 +188,8 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_IDLE: 'sync.idle',
   EDOCWATCH_ANALYZE_PROCESSES: 'analyze.extra_processes',
   EDOCWATCH_OCR: 'analyze.ocr.enabled',
+  EDOCWATCH_TRUST_PROXY: 'web.trust_proxy',
+  EDOCWATCH_COOKIE_SECURE: 'web.cookie_secure',
 };
 
 export class ConfigError extends EdocError {
@@ -300,6 +321,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     reports: { from: c.reports.from, recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies } },
+    web: {
+      trustProxy: c.web.trust_proxy,
+      cookieSecure: c.web.cookie_secure as boolean | 'auto',
+      sessionHours: c.web.session_hours,
+      loginPerIpPerMinute: c.web.login_per_ip_per_minute,
+      loginFailuresPerAccount: c.web.login_failures_per_account,
+      loginFailureWindowSeconds: c.web.login_failure_window_seconds,
+    },
     freeMailDomains: c.free_mail_domains,
     targets: Object.fromEntries(
       Object.entries(c.targets).map(([y, t]) => [y, Object.fromEntries(Object.entries(t).map(([k, v]) => [k, parseTarget(v)]))]),
