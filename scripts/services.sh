@@ -4,8 +4,10 @@
 # (127.0.0.1:$EDOCWATCH_IMAP_PORT, default 10143) living under $EDOCWATCH_DEVENV_DIR (default
 # .tmp/dovecot). Idempotent, and fast when everything already runs: `npm test` calls it every time.
 #
-#   scripts/services.sh up [--bench] [--ocr] start what is down (--bench: also mbsync, notmuch;
-#                                           --ocr: also tesseract with Vietnamese data, for OCR and its tests)
+#   scripts/services.sh up [--bench] [--ocr] [--browser]
+#                                           start what is down (--bench: also mbsync, notmuch;
+#                                           --ocr: also tesseract with Vietnamese data, for OCR and its tests;
+#                                           --browser: also Debian's chromium, for the dashboard's browser tests)
 #   scripts/services.sh status              one line per service; exit 1 if one is down
 #   scripts/services.sh down                stop our Dovecot (Postgres and Redis are the machine's)
 #   scripts/services.sh add-user USER PASS  add or replace an IMAP user and create its maildir
@@ -431,6 +433,16 @@ ocr_tools() {
   say "ocr      ok      $(tesseract --version 2>&1 | head -n 1), languages: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' ')"
 }
 
+# Debian's chromium, driven by playwright-core in test/integration/web-browser.test.ts: never a
+# browser build downloaded by playwright itself.
+browser_tools() {
+  if [ ! -x /usr/lib/chromium/chromium ] && ! command -v chromium >/dev/null; then
+    say "installing chromium for the browser tests ..."
+    apt_install chromium
+  fi
+  say "browser  ok      $(chromium --version 2>/dev/null | head -n 1)"
+}
+
 # Serializes concurrent `up`/`down` runs (two test runners starting at once would both try to
 # start Dovecot); flock is util-linux, on every Debian.
 lock_services() {
@@ -442,7 +454,7 @@ lock_services() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up [--bench] [--ocr] | status | down | add-user USER PASSWORD" >&2
+  echo "usage: scripts/services.sh up [--bench] [--ocr] [--browser] | status | down | add-user USER PASSWORD" >&2
   exit 2
 }
 
@@ -451,11 +463,12 @@ main() {
   [ $# -gt 0 ] && shift
   case "$cmd" in
     up)
-      local bench=0 ocr=0
+      local bench=0 ocr=0 browser=0
       while [ $# -gt 0 ]; do
         case "$1" in
           --bench) bench=1 ;;
           --ocr) ocr=1 ;;
+          --browser) browser=1 ;;
           *) usage ;;
         esac
         shift
@@ -467,6 +480,7 @@ main() {
       dovecot_up
       if [ "$bench" -eq 1 ]; then bench_tools; fi
       if [ "$ocr" -eq 1 ]; then ocr_tools; fi
+      if [ "$browser" -eq 1 ]; then browser_tools; fi
       ;;
     down)
       [ $# -eq 0 ] || usage
