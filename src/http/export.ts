@@ -26,7 +26,9 @@ export async function renderExport(t: ExportTable, format: ExportFormat): Promis
   wb.creator = 'edocwatch';
   const ws = wb.addWorksheet(t.name.slice(0, 31));
   ws.columns = t.columns.map((c) => ({ header: c.header, key: c.key, width: Math.min(60, Math.max(10, c.header.length + 2)) }));
-  for (const r of t.rows) ws.addRow(Object.fromEntries(t.columns.map((c) => [c.key, neutralize(r[c.key] ?? null)])));
+  // CSV rows keep every column (an empty cell, not a shorter row) so the file stays rectangular.
+  const empty = format === 'csv' ? '' : null;
+  for (const r of t.rows) ws.addRow(Object.fromEntries(t.columns.map((c) => [c.key, neutralize(r[c.key] ?? empty)])));
   ws.getRow(1).font = { bold: true };
   if (format === 'xlsx') {
     const body = Buffer.from(await wb.xlsx.writeBuffer());

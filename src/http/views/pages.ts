@@ -45,6 +45,9 @@ function trendChart(lang: Lang, tr: Overview['trend'], title: string): Html {
   return raw(lineChartSvg(tr.periods, tr.series.map((s) => ({ label: s.kpi, values: s.values })), { title }));
 }
 
+/** The KPIs shown in the ranking beside the one it is ranked by. */
+const shownBeside = (rankBy: KpiId): KpiId[] => (['K1', 'K4e', 'K6'] as KpiId[]).filter((k) => k !== rankBy);
+
 export function overviewBody(o: Overview, lang: Lang): Html {
   const rankSelect = h`<label>${t(lang, 'rankBy')}<select name="rank">${KPI_IDS.filter((k) => k !== 'K7').map((k) => h`<option value="${k}"${k === o.rankBy ? raw(' selected') : ''}>${k}</option>`)}</select></label>`;
   return h`${periodForm(lang, '/overview', o.period, rankSelect)}
@@ -54,8 +57,8 @@ export function overviewBody(o: Overview, lang: Lang): Html {
   <h2>${t(lang, 'trend')}</h2>
   ${trendChart(lang, o.trend, `${t(lang, 'trend')} ${o.trend.series.map((s) => s.kpi).join(', ')}`)}
   <h2>${t(lang, 'ranking')} (${o.rankBy}: ${kpiText(lang, o.rankBy)})</h2>
-  ${o.agencies.length === 0 ? h`<p>${t(lang, 'none')}</p>` : h`<table class="ranking"><thead><tr><th>${t(lang, 'rank')}</th><th>${t(lang, 'agency')}</th><th>${o.rankBy}</th>${['K1', 'K4e', 'K6'].map((k) => h`<th>${k}</th>`)}<th>${t(lang, 'below')}</th></tr></thead><tbody>
-  ${o.agencies.map((a) => h`<tr class="${a.below.length ? 'below' : ''}" data-agency="${a.code}"><td class="num">${a.rank ?? '—'}</td><td><a href="/agencies/${encodeURIComponent(a.code)}?period=${encodeURIComponent(o.period)}">${a.name}</a> <span class="muted">${a.code}</span></td><td class="num">${percent(a.kpis[o.rankBy]?.ratio ?? null, lang)}</td>${(['K1', 'K4e', 'K6'] as KpiId[]).map((k) => h`<td class="num">${percent(a.kpis[k]?.ratio ?? null, lang)}</td>`)}<td>${a.below.length ? h`<span class="below-mark">${a.below.join(', ')}</span>` : '—'}</td></tr>`)}
+  ${o.agencies.length === 0 ? h`<p>${t(lang, 'none')}</p>` : h`<table class="ranking"><thead><tr><th>${t(lang, 'rank')}</th><th>${t(lang, 'agency')}</th><th>${o.rankBy}</th>${shownBeside(o.rankBy).map((k) => h`<th>${k}</th>`)}<th>${t(lang, 'below')}</th></tr></thead><tbody>
+  ${o.agencies.map((a) => h`<tr class="${a.below.length ? 'below' : ''}" data-agency="${a.code}"><td class="num">${a.rank ?? '—'}</td><td><a href="/agencies/${encodeURIComponent(a.code)}?period=${encodeURIComponent(o.period)}">${a.name}</a> <span class="muted">${a.code}</span></td><td class="num">${percent(a.kpis[o.rankBy]?.ratio ?? null, lang)}</td>${shownBeside(o.rankBy).map((k) => h`<td class="num">${percent(a.kpis[k]?.ratio ?? null, lang)}</td>`)}<td>${a.below.length ? h`<span class="below-mark">${a.below.join(', ')}</span>` : '—'}</td></tr>`)}
   </tbody></table>`}`;
 }
 
