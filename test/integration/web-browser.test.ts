@@ -41,7 +41,7 @@ describe('the dashboard in chromium', () => {
     useEnv(t);
     pool = createPool(t.databaseUrl);
     queues = createQueues(t.config, t.config.queuePrefix);
-    await loadDemoData(pool, { count: 40, period: '2026-Q3', attachmentShare: 0.2 });
+    await loadDemoData(pool, { count: 24, period: '2026-Q3', attachmentShare: 0.2 });
     process.env.WEB_PW = PW;
     expect((await cli('user', 'add', '--name', 'quantri', '--role', 'admin', '--password-env', 'WEB_PW')).code).toBe(0);
     app = buildApp({ pool, config: t.config }, { now: () => new Date('2026-10-05T03:00:00Z'), queues: () => queues });
