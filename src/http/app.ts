@@ -111,7 +111,14 @@ export function buildApp(rt: AppDeps, opts: AppOptions = {}): FastifyInstance {
       security: [{ session: [] }],
     },
   });
-  void app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  void app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    // Plain http on loopback is the default: an upgrade to https would break the page's assets.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '').replace(' validator.swagger.io', ''),
+    // No call to the public validator service: the page loads nothing from outside.
+    uiConfig: { validatorUrl: null },
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
