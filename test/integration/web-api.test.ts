@@ -244,6 +244,18 @@ describe('web API scoped by role', () => {
     expect(bare.statusCode).toBe(403);
   });
 
+  it('limits sign-in attempts per client address', async () => {
+    const limited = buildApp({ pool, config: { ...config, web: { ...config.web, loginPerIpPerMinute: 2 } } }, { now });
+    const c = new WebClient(limited);
+    await c.get('/login');
+    const attempt = () => c.send('POST', '/login', new URLSearchParams({ _csrf: c.csrf, name: 'nobody2', password: 'wrong password' }).toString(), { accept: 'text/html' });
+    expect((await attempt()).statusCode).toBe(401);
+    expect((await attempt()).statusCode).toBe(401);
+    const third = await attempt();
+    expect(third.statusCode).toBe(429);
+    expect(third.body).toContain('too many requests');
+  });
+
   it('ends every session of a user that `user disable` disables', async () => {
     process.env.WEB_PW = PW;
     expect((await cli('user', 'add', '--name', 'temp', '--role', 'analyst', '--password-env', 'WEB_PW')).code).toBe(0);
