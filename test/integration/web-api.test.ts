@@ -178,7 +178,11 @@ describe('web API scoped by role', () => {
     expect(ov.agencies.slice(ranked.length).every((a) => a.rank === null)).toBe(true);
     for (const a of ov.agencies) expect(a.below).toEqual(Object.entries(a.kpis).filter(([, v]) => v.met === false).map(([k]) => k));
     expect(ov.trend.periods).toEqual(['2024-Q4', '2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4', '2026-Q1', '2026-Q2', '2026-Q3']);
-    expect(ov.trend.series.find((s) => s.kpi === 'K1')?.values.at(-1)).not.toBeUndefined();
+    // The trend's last point is the period's own figure, for the province and for an agency.
+    for (const s of ov.trend.series) expect(s.values.at(-1)).toBe((ov as unknown as { province: Record<string, { ratio: number | null }> }).province[s.kpi]?.ratio ?? null);
+    expect(ov.trend.series.flatMap((s) => s.values.slice(0, -1)).every((v) => v === null)).toBe(true);
+    const ag = (await clients.analyst.get(`/api/agencies/${OWN}?period=2026-Q3`)).json() as { kpis: Record<string, { ratio: number | null }>; trend: { series: Array<{ kpi: string; values: Array<number | null> }> } };
+    for (const s of ag.trend.series) expect(s.values.at(-1)).toBe(ag.kpis[s.kpi]?.ratio ?? null);
     const html = await clients.analyst.get('/overview?period=2026-Q3', { accept: 'text/html' });
     expect(html.body).toContain('<svg');
     expect(html.body).toContain('Tổng quan toàn tỉnh');
