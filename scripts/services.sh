@@ -309,8 +309,11 @@ dovecot_up() {
     # Orphans (a deleted clone's instance) can hold the port without greeting.
     stop_other_devenv_dovecot || true
   fi
-  # 9>&-: the daemon must not inherit (and so hold forever) the services.lock descriptor.
-  dovecot -c "$CONF" 9>&- || dovecot_fail "dovecot -c $CONF failed to start"
+  # 9>&-: the daemon must not inherit (and so hold forever) the services.lock descriptor; nor our
+  # stdout and stderr: a caller reading them through a pipe (`npm test | tail`, vitest's global
+  # setup piped) would otherwise wait for the daemon to exit. Its start-up messages go to a file.
+  dovecot -c "$CONF" 9>&- </dev/null >>"$DIR/dovecot-start.log" 2>&1 ||
+    { tail -n 5 "$DIR/dovecot-start.log" >&2; dovecot_fail "dovecot -c $CONF failed to start"; }
   wait_for 15 imap_greets "$PORT" || dovecot_fail "Dovecot started but 127.0.0.1:$PORT gives no IMAP greeting"
   state=started
   printf 'edocwatch: dovecot  %-7s 127.0.0.1:%s (%s)\n' "$state" "$PORT" "$DIR"
