@@ -4,10 +4,12 @@
 # (127.0.0.1:$EDOCWATCH_IMAP_PORT, default 10143) living under $EDOCWATCH_DEVENV_DIR (default
 # .tmp/dovecot). Idempotent, and fast when everything already runs: `npm test` calls it every time.
 #
-#   scripts/services.sh up [--bench] [--ocr] [--ldap] start what is down (--bench: also mbsync, notmuch;
+#   scripts/services.sh up [--bench] [--ocr] [--ldap] [--browser]
+#                                           start what is down (--bench: also mbsync, notmuch;
 #                                           --ocr: also tesseract with Vietnamese data, for OCR and its tests;
 #                                           --ldap: also OpenLDAP's slapd and ldap-utils, for the LDAP tests,
-#                                           which start a slapd of their own: the system one is not used)
+#                                           which start a slapd of their own: the system one is not used;
+#                                           --browser: also Debian's chromium, for the dashboard's browser tests)
 #   scripts/services.sh status              one line per service; exit 1 if one is down
 #   scripts/services.sh down                stop our Dovecot (Postgres and Redis are the machine's)
 #   scripts/services.sh add-user USER PASS  add or replace an IMAP user and create its maildir
@@ -309,8 +311,11 @@ dovecot_up() {
     # Orphans (a deleted clone's instance) can hold the port without greeting.
     stop_other_devenv_dovecot || true
   fi
-  # 9>&-: the daemon must not inherit (and so hold forever) the services.lock descriptor.
-  dovecot -c "$CONF" 9>&- || dovecot_fail "dovecot -c $CONF failed to start"
+  # 9>&-: the daemon must not inherit (and so hold forever) the services.lock descriptor; nor our
+  # stdout and stderr: a caller reading them through a pipe (`npm test | tail`, vitest's global
+  # setup piped) would otherwise wait for the daemon to exit. Its start-up messages go to a file.
+  dovecot -c "$CONF" 9>&- </dev/null >>"$DIR/dovecot-start.log" 2>&1 ||
+    { tail -n 5 "$DIR/dovecot-start.log" >&2; dovecot_fail "dovecot -c $CONF failed to start"; }
   wait_for 15 imap_greets "$PORT" || dovecot_fail "Dovecot started but 127.0.0.1:$PORT gives no IMAP greeting"
   state=started
   printf 'edocwatch: dovecot  %-7s 127.0.0.1:%s (%s)\n' "$state" "$PORT" "$DIR"
@@ -448,6 +453,16 @@ ldap_tools() {
   say "ldap     ok      $(/usr/sbin/slapd -VV 2>&1 | head -n 1 | sed 's/^@(#) \$//; s/ *\$$//' | tr -s ' ')"
 }
 
+# Debian's chromium, driven by playwright-core in test/integration/web-browser.test.ts: never a
+# browser build downloaded by playwright itself.
+browser_tools() {
+  if [ ! -x /usr/lib/chromium/chromium ] && ! command -v chromium >/dev/null; then
+    say "installing chromium for the browser tests ..."
+    apt_install chromium
+  fi
+  say "browser  ok      $(chromium --version 2>/dev/null | head -n 1)"
+}
+
 # Serializes concurrent `up`/`down` runs (two test runners starting at once would both try to
 # start Dovecot); flock is util-linux, on every Debian.
 lock_services() {
@@ -459,7 +474,7 @@ lock_services() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up [--bench] [--ocr] [--ldap] | status | down | add-user USER PASSWORD" >&2
+  echo "usage: scripts/services.sh up [--bench] [--ocr] [--ldap] [--browser] | status | down | add-user USER PASSWORD" >&2
   exit 2
 }
 
@@ -468,12 +483,13 @@ main() {
   [ $# -gt 0 ] && shift
   case "$cmd" in
     up)
-      local bench=0 ocr=0 ldap=0
+      local bench=0 ocr=0 ldap=0 browser=0
       while [ $# -gt 0 ]; do
         case "$1" in
           --bench) bench=1 ;;
           --ocr) ocr=1 ;;
           --ldap) ldap=1 ;;
+          --browser) browser=1 ;;
           *) usage ;;
         esac
         shift
@@ -486,6 +502,7 @@ main() {
       if [ "$bench" -eq 1 ]; then bench_tools; fi
       if [ "$ocr" -eq 1 ]; then ocr_tools; fi
       if [ "$ldap" -eq 1 ]; then ldap_tools; fi
+      if [ "$browser" -eq 1 ]; then browser_tools; fi
       ;;
     down)
       [ $# -eq 0 ] || usage

@@ -89,3 +89,17 @@ export class LdapConfigError extends EdocError {
     super('E_LDAP_CONFIG', `chưa cấu hình LDAP / LDAP is not configured: ${message}`, 2);
   }
 }
+
+/** A web or API request with a bad parameter: answered 400 with the message, nothing changed. */
+export class WebInputError extends EdocError {
+  constructor(message: string) {
+    super('E_WEB_INPUT', message, 2);
+  }
+}
+
+/** A signed-in user asked for something outside their role or agency: answered 403, no data. */
+export class ForbiddenError extends EdocError {
+  constructor(message = 'không được phép / forbidden') {
+    super('E_WEB_FORBIDDEN', message, 1);
+  }
+}

@@ -32,7 +32,7 @@ export async function testConnection(s: ImapSettings, configured: string[]): Pro
   }
 }
 
-function settingsFrom(
+export function settingsFrom(
   o: { host: string; port: number; security: Security; user: string; password: string; accessToken?: string; tlsInsecure: boolean },
   c: Config,
 ): ImapSettings {

@@ -112,10 +112,23 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .addOption(new Option('--queues <list>', 'queues to work on (sync, analyze)').default('sync,analyze'))
     .action(async (o: { queues: string }) => setCode(await (await import('./worker.js')).runWorker(io, o.queues)));
 
-  program.command('serve').description('máy chủ HTTP / health, JSON statistics and the HTML report')
+  program.command('serve').description('bảng điều khiển và API / the dashboard, JSON API, health, metrics and the HTML report')
     .option('--port <n>', 'port', intArg('--port'), 8080)
-    .option('--host <host>', 'address to listen on (no sign-in yet: keep it on loopback or behind a proxy)', '127.0.0.1')
+    .option('--host <host>', 'address to listen on (put TLS in front: a reverse proxy, web.trust_proxy)', '127.0.0.1')
     .action(async (o: { port: number; host: string }) => setCode(await (await import('./serve.js')).runServe(io, o)));
+
+  const user = program.command('user').description('tài khoản bảng điều khiển / dashboard accounts');
+  user.command('add').description('thêm tài khoản / add an account')
+    .requiredOption('--name <name>', 'sign-in name (lower case letters, digits, . _ @ -)')
+    .addOption(new Option('--role <role>', 'admin, analyst (the Department: every agency, read-only) or agency (one agency)').choices(['admin', 'analyst', 'agency']).makeOptionMandatory())
+    .option('--agency <code>', 'the agency of an agency user')
+    .option('--password-env <var>', 'read the password from this environment variable')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (o: Record<string, unknown>) => setCode(await (await import('./user.js')).runUserAdd(io, o)));
+  user.command('list').option('--json', 'JSON').description('liệt kê tài khoản / list accounts')
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./user.js')).runUserList(io, Boolean(o.json))));
+  user.command('disable').argument('<name>', 'sign-in name').description('khóa tài khoản / disable an account and end its sessions')
+    .action(async (name: string) => setCode(await (await import('./user.js')).runUserDisable(io, name)));
 
   program.command('inspect').argument('<file>', '.eml file').description('phân tích một thư (JSON) / analyze one message, no database')
     .option('--agency <code>', 'the monitored agency')

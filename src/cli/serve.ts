@@ -1,11 +1,12 @@
-// `edocwatch serve [--port N] [--host H]`: the HTTP app until SIGINT/SIGTERM.
+// `edocwatch serve [--port N] [--host H]`: the dashboard, the API and the HTML report (docs/web.md)
+// until SIGINT/SIGTERM. Redis is opened only when a page needs the queues (sync now, queue health).
 import { buildApp } from '../http/app.js';
 import { createRuntime } from '../runtime.js';
 import type { Out } from './main.js';
 
 export async function runServe(io: Out, o: { port: number; host: string }): Promise<number> {
   const rt = await createRuntime();
-  const app = buildApp(rt);
+  const app = buildApp(rt, { queues: () => rt.queues() });
   try {
     const address = await app.listen({ port: o.port, host: o.host });
     io.err(`edocwatch serve: ${address}`);

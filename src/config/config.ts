@@ -113,6 +113,14 @@ const schema = z.object({
       }),
     }),
   }),
+  web: z.object({
+    trust_proxy: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    cookie_secure: z.union([z.boolean(), z.enum(['true', 'false', 'auto'])]).transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
+    session_hours: positiveInt.max(24 * 30),
+    login_per_ip_per_minute: positiveInt.max(10_000),
+    login_failures_per_account: positiveInt.max(1000),
+    login_failure_window_seconds: positiveInt.max(86_400),
+  }),
   free_mail_domains: z.array(z.string().min(3).transform((s) => s.toLowerCase())),
   targets: z.record(
     z.string().regex(/^\d{4}$/, 'must be a year'),
@@ -167,6 +175,17 @@ export interface Config {
   };
   reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
   accounts: { ldap: LdapConfig };
+  /** The web application of `serve` (docs/web.md). */
+  web: {
+    /** Behind a reverse proxy: client address from X-Forwarded-For, https from X-Forwarded-Proto. */
+    trustProxy: boolean;
+    /** Cookies' Secure flag: always, never, or 'auto' (when the request came over https). */
+    cookieSecure: boolean | 'auto';
+    sessionHours: number;
+    loginPerIpPerMinute: number;
+    loginFailuresPerAccount: number;
+    loginFailureWindowSeconds: number;
+  };
   freeMailDomains: string[];
   targets: Record<string, Record<string, { op: '>=' | '>' | '<' | '<='; value: number }>>;
 }
@@ -209,6 +228,8 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_LDAP_URL: 'accounts.ldap.url',
   EDOCWATCH_LDAP_BIND_DN: 'accounts.ldap.bind_dn',
   EDOCWATCH_LDAP_BASE_DN: 'accounts.ldap.base_dn',
+  EDOCWATCH_TRUST_PROXY: 'web.trust_proxy',
+  EDOCWATCH_COOKIE_SECURE: 'web.cookie_secure',
 };
 
 export class ConfigError extends EdocError {
@@ -358,6 +379,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           lastLogin: c.accounts.ldap.attributes.last_login,
         },
       },
+    },
+    web: {
+      trustProxy: c.web.trust_proxy,
+      cookieSecure: c.web.cookie_secure as boolean | 'auto',
+      sessionHours: c.web.session_hours,
+      loginPerIpPerMinute: c.web.login_per_ip_per_minute,
+      loginFailuresPerAccount: c.web.login_failures_per_account,
+      loginFailureWindowSeconds: c.web.login_failure_window_seconds,
     },
     freeMailDomains: c.free_mail_domains,
     targets: Object.fromEntries(

@@ -5,7 +5,9 @@ import { buildApp } from '../../src/http/app.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { upsertAgencies } from '../../src/db/agencies.js';
 import { loadDirectoryFile } from '../../src/config/directory-file.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
+import { cli } from '../helpers/cli.js';
+import { WebClient } from '../helpers/web-session.js';
 
 describe('the HTTP app', () => {
   let t: TestEnv;
@@ -14,8 +16,11 @@ describe('the HTTP app', () => {
 
   beforeAll(async () => {
     t = await createTestEnv('http');
+    useEnv(t);
     pool = createPool(t.databaseUrl);
     await upsertAgencies(pool, await loadDirectoryFile('config/agencies.yaml'));
+    process.env.HTTP_PW = 'a-long-enough-password';
+    expect((await cli('user', 'add', '--name', 'admin', '--role', 'admin', '--password-env', 'HTTP_PW')).code).toBe(0);
   });
 
   afterAll(async () => {
@@ -49,9 +54,16 @@ describe('the HTTP app', () => {
     expect(r.body).toContain('edocwatch_messages{state="pending"} 0');
   });
 
+  const signedIn = async (app: ReturnType<typeof buildApp>) => {
+    const c = new WebClient(app);
+    expect((await c.signIn('admin', 'a-long-enough-password')).statusCode).toBe(303);
+    return c;
+  };
+
   it('serves the statistics of a period as JSON, with null ratios on an empty quarter', async () => {
     const app = buildApp({ pool, config: t.config }, { now });
-    const r = await app.inject({ url: '/api/stats?period=2026-Q3' });
+    expect((await app.inject({ url: '/api/stats?period=2026-Q3' })).statusCode).toBe(401);
+    const r = await (await signedIn(app)).get('/api/stats?period=2026-Q3');
     expect(r.statusCode).toBe(200);
     const s = r.json<{ period: string; province: Record<string, { ratio: number | null; denominator: number }> }>();
     expect(s.period).toBe('2026-Q3');
@@ -60,17 +72,18 @@ describe('the HTTP app', () => {
 
   it('refuses a malformed period with 400 and a message', async () => {
     const app = buildApp({ pool, config: t.config }, { now });
-    const r = await app.inject({ url: '/api/stats?period=2026-Q9' });
+    const r = await (await signedIn(app)).get('/api/stats?period=2026-Q9');
     expect(r.statusCode).toBe(400);
     expect(r.json<{ error: string }>().error).toBe('bad_period');
   });
 
-  it('redirects / to the current quarter in Asia/Ho_Chi_Minh and renders its report', async () => {
+  it('shows the current quarter in Asia/Ho_Chi_Minh by default and renders a report', async () => {
     const app = buildApp({ pool, config: t.config }, { now: () => new Date('2026-09-30T18:30:00Z') });
-    const r = await app.inject({ url: '/' });
+    const c = await signedIn(app);
+    expect((await c.get('/')).headers.location).toBe('/overview');
     // 01:30 on 1 October in Vietnam: the fourth quarter already.
-    expect(r.headers.location).toBe('/report/2026-Q4');
-    const page = await app.inject({ url: '/report/2026-Q4' });
+    expect((await c.get('/overview')).body).toContain('2026-Q4');
+    const page = await c.get('/report/2026-Q4');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Báo cáo tình hình sử dụng thư điện tử công vụ quý IV năm 2026');
   });

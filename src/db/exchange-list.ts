@@ -1,0 +1,110 @@
+// The exchange list behind the dashboard, its API and exports: one parameterized query built from
+// the active filters only, keyset-paginated on (msg_date, id) descending (migration 0009 indexes),
+// so a page costs the same at any depth. An agency filter reads each side through its own index
+// and merges the two ordered branches. Also one exchange with its evidence and the messages it
+// was seen in, and an agency's counterparties from the rollups.
+import type { ExchangeFilter } from '../domain/exchange-filter.js';
+import type { Queryable } from './pool.js';
+
+export interface ExchangeListRow {
+  id: number;
+  msg_date: Date;
+  document: string | null;
+  sender_address: string | null;
+  receiver_address: string | null;
+  sender_kind: string;
+  receiver_kind: string;
+  sender_agency: string | null;
+  receiver_agency: string | null;
+  flow: string;
+  form: string | null;
+  digitization: string;
+  signed: boolean;
+  secret: boolean;
+  has_document: boolean;
+}
+
+const COLUMNS = `e.id, e.msg_date, d.ref AS document, e.sender_address, e.receiver_address, e.sender_kind, e.receiver_kind,
+  e.sender_agency, e.receiver_agency, e.flow, e.form, e.digitization, e.signed, e.secret, e.has_document`;
+
+/** One page of exchanges, newest first; `next` is the cursor of the last row when more may follow. */
+export async function listExchanges(db: Queryable, f: ExchangeFilter): Promise<{ rows: ExchangeListRow[]; hasMore: boolean }> {
+  const params: unknown[] = [];
+  const p = (v: unknown): string => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where: string[] = [`e.msg_date >= ${p(f.period.start)}::timestamptz`, `e.msg_date < ${p(f.period.end)}::timestamptz`];
+  if (f.flow) where.push(`e.flow = ${p(f.flow)}`);
+  if (f.form) where.push(`e.form = ${p(f.form)}`);
+  if (f.signed !== null) where.push(`e.signed = ${p(f.signed)}`);
+  if (f.scanned !== null) where.push(`(e.digitization IN ('scanned', 'mixed')) = ${p(f.scanned)}`);
+  if (f.party) {
+    const x = p(f.party);
+    where.push(`(e.sender_address = ${x} OR e.receiver_address = ${x} OR e.sender_agency = ${x} OR e.receiver_agency = ${x})`);
+  }
+  if (f.cursor) where.push(`(e.msg_date, e.id) < (${p(f.cursor.date)}::timestamptz, ${p(f.cursor.id)}::bigint)`);
+  const limit = p(f.limit + 1);
+  const branch = (extra: string | null) =>
+    `SELECT ${COLUMNS} FROM exchanges e LEFT JOIN documents d ON d.id = e.document_id
+      WHERE ${[...where, ...(extra ? [extra] : [])].join(' AND ')} ORDER BY e.msg_date DESC, e.id DESC LIMIT ${limit}`;
+  let sql: string;
+  if (f.agency) {
+    const a = p(f.agency);
+    sql = `SELECT * FROM ((${branch(`e.sender_agency = ${a}`)}) UNION (${branch(`e.receiver_agency = ${a}`)})) x
+            ORDER BY msg_date DESC, id DESC LIMIT ${limit}`;
+  } else {
+    sql = branch(null);
+  }
+  const { rows } = await db.query<ExchangeListRow>(sql, params);
+  const hasMore = rows.length > f.limit;
+  return { rows: hasMore ? rows.slice(0, f.limit) : rows, hasMore };
+}
+
+export interface ExchangeDetail extends ExchangeListRow {
+  evidence: unknown[];
+  document_kind: string | null;
+  messages: Array<{ id: number; subject: string | null; from_address: string | null; msg_date: Date | null; direction: string | null; mailbox_id: number; mailbox_agency: string }>;
+}
+
+export async function getExchange(db: Queryable, id: number): Promise<ExchangeDetail | null> {
+  const { rows } = await db.query<ExchangeListRow & { evidence: unknown[]; document_kind: string | null }>(
+    `SELECT ${COLUMNS}, e.evidence, d.kind AS document_kind FROM exchanges e LEFT JOIN documents d ON d.id = e.document_id WHERE e.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const m = await db.query<ExchangeDetail['messages'][number]>(
+    `SELECT m.id, m.subject, m.from_address, m.msg_date, m.direction, m.mailbox_id, b.agency_code AS mailbox_agency
+       FROM exchange_sightings s JOIN messages m ON m.id = s.message_id JOIN mailboxes b ON b.id = m.mailbox_id
+      WHERE s.exchange_id = $1 ORDER BY m.id`,
+    [id],
+  );
+  return { ...row, messages: m.rows };
+}
+
+export interface Counterparty {
+  /** The other agency's code, or null for a party outside the directory (then `flow` says which kind). */
+  agency: string | null;
+  name: string | null;
+  flow: string;
+  sent: number;
+  received: number;
+}
+
+/** An agency's counterparties in [start, end), from the rollups (secret exchanges left out). */
+export async function counterparties(db: Queryable, agency: string, start: Date, end: Date, limit = 20): Promise<Counterparty[]> {
+  const { rows } = await db.query<Counterparty>(
+    `SELECT NULLIF(CASE WHEN r.sender_agency = $1 THEN r.receiver_agency ELSE r.sender_agency END, '') AS agency,
+            a.name, r.flow,
+            COALESCE(sum(r.n) FILTER (WHERE r.sender_agency = $1), 0)::int AS sent,
+            COALESCE(sum(r.n) FILTER (WHERE r.receiver_agency = $1 AND r.sender_agency <> $1), 0)::int AS received
+       FROM exchange_rollup r
+       LEFT JOIN agencies a ON a.code = NULLIF(CASE WHEN r.sender_agency = $1 THEN r.receiver_agency ELSE r.sender_agency END, '')
+      WHERE (r.sender_agency = $1 OR r.receiver_agency = $1) AND NOT r.secret AND r.n <> 0
+        AND r.day >= edocwatch_local_day($2) AND r.day < edocwatch_local_day($3)
+      GROUP BY 1, 2, 3 ORDER BY sum(r.n) DESC, 1 NULLS LAST, 3 LIMIT $4`,
+    [agency, start, end, limit],
+  );
+  return rows;
+}

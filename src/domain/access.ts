@@ -1,0 +1,63 @@
+// Who may see what in the web application and its API (issue 7). Pure: every route asks these
+// functions with the signed-in user and what the request names, and applies the answer to its
+// query, so an agency user's scope is decided here once and enforced on the server for every query.
+//
+// Roles: `admin` sees and changes everything; `analyst` (the Department) reads every agency;
+// `agency` reads its own agency only. A request that names another agency is refused
+// (`forbidden`); a record found by id outside the scope is reported as not found, so its
+// existence is not disclosed either.
+
+export const ROLES = ['admin', 'analyst', 'agency'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface WebUser {
+  id: number;
+  name: string;
+  role: Role;
+  /** The agency of an `agency` user; null for the other roles. */
+  agencyCode: string | null;
+}
+
+/** The agencies a query may cover: all of them, or exactly one. */
+export type AgencyScope = { kind: 'all' } | { kind: 'one'; agency: string };
+
+export type ScopeDecision = { ok: true; scope: AgencyScope } | { ok: false; reason: 'forbidden' };
+
+export function isRole(s: string): s is Role {
+  return (ROLES as readonly string[]).includes(s);
+}
+
+/**
+ * The scope of a query that optionally names an agency. An agency user gets its own agency
+ * whether it names it or nothing; naming another one is forbidden.
+ */
+export function agencyScope(user: WebUser, requested: string | null | undefined): ScopeDecision {
+  const named = requested === undefined || requested === null || requested === '' ? null : requested;
+  if (user.role === 'agency') {
+    if (user.agencyCode === null) return { ok: false, reason: 'forbidden' };
+    if (named !== null && named !== user.agencyCode) return { ok: false, reason: 'forbidden' };
+    return { ok: true, scope: { kind: 'one', agency: user.agencyCode } };
+  }
+  return { ok: true, scope: named === null ? { kind: 'all' } : { kind: 'one', agency: named } };
+}
+
+/** Whether a record touching these agencies (an exchange's two sides, a mailbox's agency) is visible. */
+export function canSeeAgencies(user: WebUser, agencies: Array<string | null>): boolean {
+  if (user.role !== 'agency') return true;
+  return user.agencyCode !== null && agencies.includes(user.agencyCode);
+}
+
+/** Province-wide views (the overview, ranking every agency, the report) are not for agency users. */
+export function canSeeProvince(user: WebUser): boolean {
+  return user.role === 'admin' || user.role === 'analyst';
+}
+
+/** Mailbox administration, queue health, the audit log: admins only. */
+export function canAdminister(user: WebUser): boolean {
+  return user.role === 'admin';
+}
+
+/** Where a user lands after signing in. */
+export function homePath(user: WebUser): string {
+  return user.role === 'agency' ? `/agencies/${encodeURIComponent(user.agencyCode ?? '')}` : '/overview';
+}

@@ -1,0 +1,307 @@
+// The web app's API and pages scoped by role, on a real Postgres and Redis through Fastify's inject
+// (no port): every endpoint tried as admin, analyst and agency user, including other agencies'
+// ids; sign-in limits, CSRF, sessions ended by `user disable`, security headers, keyset pages and
+// exports. Data from the demo generator, analyzed by the real pipeline code.
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
+import { createQueues, type Queues } from '../../src/queue/queues.js';
+import type { Config } from '../../src/config/config.js';
+import { cli } from '../helpers/cli.js';
+import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
+import { loadDemoData } from '../helpers/web-data.js';
+import { WebClient } from '../helpers/web-session.js';
+
+const OWN = '000.00.03.H30'; // Sở Tài chính, monitored by the demo
+const OTHER = '000.00.02.H30'; // Sở Nội vụ
+const PW = 'mật-khẩu-đủ-dài-1';
+const now = () => new Date('2026-10-05T03:00:00Z');
+
+describe('web API scoped by role', () => {
+  let t: TestEnv;
+  let pool: Pool;
+  let queues: Queues;
+  let config: Config;
+  let mailboxes: Map<string, number>;
+  const app = () => buildApp({ pool, config }, { now, queues: () => queues });
+  const clients: Record<'admin' | 'analyst' | 'agency', WebClient> = {} as never;
+
+  beforeAll(async () => {
+    t = await createTestEnv('webapi');
+    useEnv(t);
+    pool = createPool(t.databaseUrl);
+    config = { ...t.config, web: { ...t.config.web, loginFailuresPerAccount: 3, loginPerIpPerMinute: 1000 } };
+    queues = createQueues(config, config.queuePrefix);
+    await queues.sync.obliterate({ force: true });
+    mailboxes = await loadDemoData(pool, { count: 36, period: '2026-Q3', attachmentShare: 0.2 });
+    process.env.WEB_PW = PW;
+    for (const [name, role, agency] of [['admin', 'admin', null], ['analyst', 'analyst', null], ['stc', 'agency', OWN]] as const) {
+      const r = await cli('user', 'add', '--name', name, '--role', role, ...(agency ? ['--agency', agency] : []), '--password-env', 'WEB_PW');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const a = app();
+    for (const [k, name] of [['admin', 'admin'], ['analyst', 'analyst'], ['agency', 'stc']] as const) {
+      clients[k] = new WebClient(a);
+      const r = await clients[k].signIn(name, PW);
+      expect(r.statusCode, r.body).toBe(303);
+    }
+  });
+
+  afterAll(async () => {
+    await queues?.sync.obliterate({ force: true }).catch(() => undefined);
+    await queues?.close();
+    await pool?.end();
+  });
+
+  it('lands each role on its home page after sign-in', async () => {
+    const c = new WebClient(app());
+    const r = await c.signIn('stc', PW);
+    expect(r.headers.location).toBe(`/agencies/${OWN}`);
+    const admin = await new WebClient(app()).signIn('admin', PW);
+    expect(admin.headers.location).toBe('/overview');
+  });
+
+  it('refuses requests without a session: 401 for the API, a redirect to sign-in for pages', async () => {
+    const a = app();
+    expect((await a.inject({ url: '/api/overview' })).statusCode).toBe(401);
+    const page = await a.inject({ url: '/exchanges?period=2026-Q3' });
+    expect(page.statusCode).toBe(302);
+    expect(page.headers.location).toBe('/login?next=%2Fexchanges%3Fperiod%3D2026-Q3');
+    expect((await a.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  // [method, url, expected status for admin, analyst, agency]
+  const matrix: Array<[string, string, number, number, number]> = [
+    ['GET', '/api/me', 200, 200, 200],
+    ['GET', '/api/overview?period=2026-Q3', 200, 200, 403],
+    ['GET', `/api/agencies/${OWN}?period=2026-Q3`, 200, 200, 200],
+    ['GET', `/api/agencies/${OTHER}?period=2026-Q3`, 200, 200, 403],
+    ['GET', `/api/agencies/${OTHER}?period=2026-Q3&format=csv`, 200, 200, 403],
+    ['GET', '/api/agencies', 200, 200, 200],
+    ['GET', '/api/exchanges?period=2026-Q3', 200, 200, 200],
+    ['GET', `/api/exchanges?period=2026-Q3&agency=${OWN}`, 200, 200, 200],
+    ['GET', `/api/exchanges?period=2026-Q3&agency=${OTHER}`, 200, 200, 403],
+    ['GET', `/api/exchanges?period=2026-Q3&agency=${OTHER}&format=xlsx`, 200, 200, 403],
+    ['GET', '/api/mailboxes', 200, 403, 403],
+    ['GET', '/api/mailboxes?format=csv', 200, 403, 403],
+    ['GET', '/api/queues', 200, 403, 403],
+    ['GET', '/api/audit', 200, 403, 403],
+    ['GET', '/api/stats?period=2026-Q3', 200, 200, 200],
+    ['GET', `/api/stats?period=2026-Q3&agency=${OTHER}`, 200, 200, 403],
+    ['GET', '/api/status', 200, 403, 403],
+    ['GET', '/report/2026-Q3', 200, 200, 403],
+    ['GET', '/overview?period=2026-Q3', 200, 200, 403],
+    ['GET', `/agencies/${OWN}?period=2026-Q3`, 200, 200, 200],
+    ['GET', `/agencies/${OTHER}?period=2026-Q3`, 200, 200, 403],
+    ['GET', `/exchanges?period=2026-Q3&agency=${OTHER}`, 200, 200, 403],
+    ['GET', '/admin/mailboxes', 200, 403, 403],
+    ['GET', '/admin/queues', 200, 403, 403],
+  ];
+
+  it.each(matrix)('%s %s answers admin %i, analyst %i, agency %i', async (_m, url, admin, analyst, agency) => {
+    for (const [role, want] of [['admin', admin], ['analyst', analyst], ['agency', agency]] as const) {
+      const r = await clients[role].get(url, { accept: url.startsWith('/api/') ? 'application/json' : 'text/html' });
+      expect(r.statusCode, `${role} ${url}: ${r.body.slice(0, 200)}`).toBe(want);
+      if (want === 403) {
+        // No data in a refusal: only the error.
+        if (url.startsWith('/api/')) expect(Object.keys(r.json() as object).sort()).toEqual(['error', 'message']);
+        expect(r.body).not.toContain('Sở Nội vụ');
+      }
+    }
+  });
+
+  it('gives an agency user only exchanges with its agency on one side, in lists, exports and by id', async () => {
+    const mine = (await clients.agency.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { agency: string; items: Array<{ id: number; sender_agency: string | null; receiver_agency: string | null }> };
+    expect(mine.agency).toBe(OWN);
+    expect(mine.items.length).toBeGreaterThan(0);
+    for (const e of mine.items) expect([e.sender_agency, e.receiver_agency]).toContain(OWN);
+    const all = (await clients.analyst.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Array<{ id: number; sender_agency: string | null; receiver_agency: string | null }> };
+    expect(all.items.length).toBeGreaterThan(mine.items.length);
+    const foreign = all.items.find((e) => e.sender_agency !== OWN && e.receiver_agency !== OWN);
+    expect(foreign).toBeDefined();
+    const id = (foreign as { id: number }).id;
+    expect((await clients.agency.get(`/api/exchanges/${id}`)).statusCode).toBe(404);
+    expect((await clients.agency.get(`/exchanges/${id}`, { accept: 'text/html' })).statusCode).toBe(404);
+    const detail = await clients.analyst.get(`/api/exchanges/${id}`);
+    expect(detail.statusCode).toBe(200);
+    const d = detail.json() as { evidence: unknown[]; messages: unknown[] };
+    expect(d.evidence.length).toBeGreaterThan(0);
+    expect(d.messages.length).toBeGreaterThan(0);
+    // The CSV export of an agency user holds its own exchanges only.
+    const csv = await clients.agency.get('/api/exchanges?period=2026-Q3&format=csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\n');
+    expect(lines[0]).toMatch(/^id,date,document,sender/);
+    expect(lines.length - 1).toBe(mine.items.length);
+    expect(csv.body).not.toContain(`,${String(id)},`);
+    // A province-wide agency list, filtered to the user's agency.
+    const agencies = (await clients.agency.get('/api/agencies')).json() as Array<{ code: string }>;
+    expect(agencies.map((a) => a.code)).toEqual([OWN]);
+    const stats = (await clients.agency.get('/api/stats?period=2026-Q3')).json() as { agencies: Record<string, unknown> };
+    expect(Object.keys(stats.agencies)).toEqual([OWN]);
+  });
+
+  it('pages the exchange list by cursor without overlap, newest first', async () => {
+    const first = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=7')).json() as { items: Array<{ id: number; msg_date: string }>; next: string };
+    expect(first.items).toHaveLength(7);
+    expect(first.next).toMatch(/^[A-Za-z0-9_-]+$/);
+    const second = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=7&cursor=${first.next}`)).json() as { items: Array<{ id: number; msg_date: string }> };
+    const ids = new Set(first.items.map((e) => e.id));
+    for (const e of second.items) expect(ids.has(e.id)).toBe(false);
+    const dates = [...first.items, ...second.items].map((e) => Date.parse(e.msg_date));
+    expect([...dates].sort((a, b) => b - a)).toEqual(dates);
+    expect((await clients.admin.get('/api/exchanges?cursor=not-a-cursor!')).statusCode).toBe(400);
+    expect((await clients.admin.get('/api/exchanges?flow=sideways')).json()).toMatchObject({ error: 'bad_request' });
+    expect((await clients.admin.get('/api/exchanges?period=2026-Q9')).statusCode).toBe(400);
+  });
+
+  it('filters the exchange list by flow, signed and scanned', async () => {
+    const all = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Array<{ flow: string; signed: boolean; digitization: string }> };
+    const flow = (all.items[0] as { flow: string }).flow;
+    const byFlow = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=500&flow=${flow}`)).json() as { items: Array<{ flow: string }> };
+    expect(byFlow.items.length).toBe(all.items.filter((e) => e.flow === flow).length);
+    const scanned = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500&scanned=true')).json() as { items: Array<{ digitization: string }> };
+    expect(scanned.items.length).toBe(all.items.filter((e) => e.digitization === 'scanned' || e.digitization === 'mixed').length);
+    const unsigned = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500&signed=false')).json() as { items: unknown[] };
+    expect(unsigned.items.length).toBe(all.items.filter((e) => !e.signed).length);
+  });
+
+  it('ranks agencies on the overview and marks those below target', async () => {
+    const ov = (await clients.analyst.get('/api/overview?period=2026-Q3&rank=K5')).json() as {
+      agencies: Array<{ code: string; rank: number | null; below: string[]; kpis: Record<string, { ratio: number | null; met: boolean | null }> }>;
+      trend: { periods: string[]; series: Array<{ kpi: string; values: Array<number | null> }> };
+    };
+    const ranked = ov.agencies.filter((a) => a.rank !== null);
+    expect(ranked.length).toBeGreaterThan(0);
+    for (let i = 1; i < ranked.length; i++) expect((ranked[i - 1]?.kpis.K5?.ratio ?? 0) >= (ranked[i]?.kpis.K5?.ratio ?? 0)).toBe(true);
+    expect(ov.agencies.slice(ranked.length).every((a) => a.rank === null)).toBe(true);
+    for (const a of ov.agencies) expect(a.below).toEqual(Object.entries(a.kpis).filter(([, v]) => v.met === false).map(([k]) => k));
+    expect(ov.trend.periods).toEqual(['2024-Q4', '2025-Q1', '2025-Q2', '2025-Q3', '2025-Q4', '2026-Q1', '2026-Q2', '2026-Q3']);
+    // The trend's last point is the period's own figure, for the province and for an agency.
+    for (const s of ov.trend.series) expect(s.values.at(-1)).toBe((ov as unknown as { province: Record<string, { ratio: number | null }> }).province[s.kpi]?.ratio ?? null);
+    expect(ov.trend.series.flatMap((s) => s.values.slice(0, -1)).every((v) => v === null)).toBe(true);
+    const ag = (await clients.analyst.get(`/api/agencies/${OWN}?period=2026-Q3`)).json() as { kpis: Record<string, { ratio: number | null }>; trend: { series: Array<{ kpi: string; values: Array<number | null> }> } };
+    for (const s of ag.trend.series) expect(s.values.at(-1)).toBe(ag.kpis[s.kpi]?.ratio ?? null);
+    const html = await clients.analyst.get('/overview?period=2026-Q3', { accept: 'text/html' });
+    expect(html.body).toContain('<svg');
+    expect(html.body).toContain('Tổng quan toàn tỉnh');
+    const en = await clients.analyst.get('/overview?period=2026-Q3&lang=en', { accept: 'text/html' });
+    expect(en.body).toContain('Province overview');
+    expect((await clients.analyst.get('/api/overview?rank=K99')).statusCode).toBe(400);
+  });
+
+  it('exports the overview as an XLSX workbook that opens', async () => {
+    const r = await clients.analyst.get('/api/overview?period=2026-Q3&format=xlsx');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-disposition']).toBe('attachment; filename="overview-2026-Q3.xlsx"');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(r.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws?.getRow(1).getCell(1).value).toBe('rank');
+    expect(ws?.getRow(2).getCell(3).value).toBe('Toàn tỉnh / province');
+    expect(ws?.rowCount).toBeGreaterThan(2);
+  });
+
+  it('lets only admins change mailboxes, with a CSRF token, and audits it', async () => {
+    const id = mailboxes.get(OWN) as number;
+    const token = await clients.admin.apiToken();
+    // No token: refused before anything changes.
+    const noToken = await clients.admin.send('PATCH', `/api/mailboxes/${id}`, { rate: 2 });
+    expect(noToken.statusCode).toBe(403);
+    expect(noToken.json()).toMatchObject({ error: 'csrf' });
+    const analystToken = await clients.analyst.apiToken();
+    expect((await clients.analyst.send('PATCH', `/api/mailboxes/${id}`, { rate: 2 }, { 'x-csrf-token': analystToken })).statusCode).toBe(403);
+    expect((await clients.agency.send('POST', `/api/mailboxes/${id}/sync`, {}, { 'x-csrf-token': await clients.agency.apiToken() })).statusCode).toBe(403);
+    const ok = await clients.admin.send('PATCH', `/api/mailboxes/${id}`, { rate: 2, folders: ['INBOX', 'Archive'] }, { 'x-csrf-token': token });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ id, max_messages_per_second: 2, folders: ['INBOX', 'Archive'] });
+    const off = await clients.admin.send('PATCH', `/api/mailboxes/${id}`, { enabled: false }, { 'x-csrf-token': token });
+    expect(off.json()).toMatchObject({ enabled: false });
+    expect((await clients.admin.send('PATCH', '/api/mailboxes/999999', { enabled: false }, { 'x-csrf-token': token })).statusCode).toBe(404);
+    const sync = await clients.admin.send('POST', `/api/mailboxes/${id}/sync`, {}, { 'x-csrf-token': token });
+    expect(sync.statusCode).toBe(202);
+    expect(sync.json()).toEqual({ jobId: `mailbox-${id}` });
+    expect(await queues.sync.getJob(`mailbox-${id}`)).toBeDefined();
+    const q = (await clients.admin.get('/api/queues')).json() as { queues: Record<string, Record<string, number>> };
+    expect((q.queues.sync?.waiting ?? 0) + (q.queues.sync?.prioritized ?? 0)).toBeGreaterThanOrEqual(1);
+    const log = (await clients.admin.get('/api/audit')).json() as Array<{ action: string; actor: string; target: string }>;
+    expect(log.filter((e) => e.target === `mailbox:${id}`).map((e) => e.action).sort()).toEqual(['mailbox_disable', 'mailbox_edit', 'mailbox_sync']);
+    expect(log.some((e) => e.action === 'login' && e.actor === 'stc')).toBe(true);
+  });
+
+  it('limits failed sign-ins per account, audits them, and never reveals which names exist', async () => {
+    const c = new WebClient(app());
+    for (let i = 0; i < 3; i++) expect((await c.signIn('analyst', 'wrong password here')).statusCode).toBe(401);
+    const unknown = await c.signIn('nobody', 'wrong password here');
+    expect(unknown.statusCode).toBe(401);
+    // The account is locked for the window, even with the right password.
+    const locked = await c.signIn('analyst', PW);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.body).toContain('Quá nhiều lần đăng nhập sai');
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'login_failed' AND target = 'analyst'`);
+    expect(rows[0]?.n).toBe(4);
+    const log = await pool.query<{ detail: unknown }>(`SELECT detail FROM audit_log`);
+    expect(JSON.stringify(log.rows)).not.toContain('wrong password');
+    // The sign-in form itself needs its CSRF token.
+    const bare = await app().inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=admin&password=x' });
+    expect(bare.statusCode).toBe(403);
+  });
+
+  it('limits sign-in attempts per client address', async () => {
+    const limited = buildApp({ pool, config: { ...config, web: { ...config.web, loginPerIpPerMinute: 2 } } }, { now });
+    const c = new WebClient(limited);
+    await c.get('/login');
+    const attempt = () => c.send('POST', '/login', new URLSearchParams({ _csrf: c.csrf, name: 'nobody2', password: 'wrong password' }).toString(), { accept: 'text/html' });
+    expect((await attempt()).statusCode).toBe(401);
+    expect((await attempt()).statusCode).toBe(401);
+    const third = await attempt();
+    expect(third.statusCode).toBe(429);
+    expect(third.body).toContain('too many requests');
+  });
+
+  it('ends every session of a user that `user disable` disables', async () => {
+    process.env.WEB_PW = PW;
+    expect((await cli('user', 'add', '--name', 'temp', '--role', 'analyst', '--password-env', 'WEB_PW')).code).toBe(0);
+    const c = new WebClient(app());
+    expect((await c.signIn('temp', PW)).statusCode).toBe(303);
+    expect((await c.get('/api/me')).statusCode).toBe(200);
+    expect((await cli('user', 'disable', 'temp')).code).toBe(0);
+    expect((await c.get('/api/me')).statusCode).toBe(401);
+    expect((await c.signIn('temp', PW)).statusCode).toBe(401);
+    const list = JSON.parse((await cli('user', 'list', '--json')).stdout) as Array<{ name: string; enabled: boolean }>;
+    expect(list.find((u) => u.name === 'temp')?.enabled).toBe(false);
+  });
+
+  it('rejects bad accounts on the command line with a clear message', async () => {
+    expect((await cli('user', 'add', '--name', 'x1', '--role', 'agency', '--password-env', 'WEB_PW')).stderr).toContain('--role agency cần / needs --agency CODE');
+    process.env.SHORT_PW = 'short';
+    expect((await cli('user', 'add', '--name', 'x2', '--role', 'admin', '--password-env', 'SHORT_PW')).code).toBe(2);
+    const dup = await cli('user', 'add', '--name', 'admin', '--role', 'admin', '--password-env', 'WEB_PW');
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain('user admin already exists');
+    expect((await cli('user', 'add', '--name', 'x3', '--role', 'agency', '--agency', 'NOPE', '--password-env', 'WEB_PW')).code).toBe(1);
+    expect((await cli('user', 'disable', 'ghost')).code).toBe(1);
+  });
+
+  it('sends security headers: a CSP without inline scripts, HSTS only over https behind a trusted proxy', async () => {
+    const r = await clients.admin.get('/overview?period=2026-Q3', { accept: 'text/html' });
+    const csp = String(r.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['strict-transport-security']).toBeUndefined();
+    const session = (await new WebClient(app()).signIn('admin', PW)).headers['set-cookie'];
+    expect(String(session)).toMatch(/edocwatch_session=[^;]+;.*HttpOnly/);
+    expect(String(session)).toContain('SameSite=Lax');
+    const proxied = buildApp({ pool, config: { ...config, web: { ...config.web, trustProxy: true } } }, { now });
+    const h = await proxied.inject({ url: '/health', headers: { 'x-forwarded-proto': 'https' } });
+    expect(h.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    const login = await proxied.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
+    expect(String(login.headers['set-cookie'])).toContain('Secure');
+    const docs = await proxied.inject({ url: '/api/docs/json' });
+    expect(docs.statusCode).toBe(200);
+    expect(Object.keys((docs.json() as { paths: object }).paths)).toEqual(expect.arrayContaining(['/api/overview', '/api/exchanges', '/api/exchanges/{id}', '/api/mailboxes']));
+  });
+});
