@@ -155,7 +155,8 @@ export async function plainPdf(text = 'Cong van so 125/UBND-VX ve viec bao cao s
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
-const signpdf = (signpdfModule as unknown as { default?: typeof signpdfModule }).default ?? signpdfModule;
+// A CommonJS module whose default export is the SignPdf instance.
+const signpdf = ((signpdfModule as unknown as { default?: unknown }).default ?? signpdfModule) as { sign(pdf: Buffer, signer: Signer): Promise<Buffer> };
 
 /**
  * Signs a PDF: a signature field and placeholder appended as an incremental update, then the CMS

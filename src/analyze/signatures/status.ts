@@ -77,8 +77,3 @@ export function signatureVerdict(c: SignatureChecks): { status: SignatureStatus;
   if (c.chain === 'no_anchors') return out('unverified', 'no_trust_anchor');
   return out('valid', null);
 }
-
-/** A short Vietnamese word for a status, for evidence lines. */
-export function statusVi(status: SignatureStatus): string {
-  return status === 'valid' ? 'hợp lệ' : status === 'invalid' ? 'không hợp lệ' : 'chưa xác minh';
-}
