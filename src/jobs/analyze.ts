@@ -69,6 +69,7 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
       timeoutMs: deps.config.analyze.attachmentTimeoutMs,
       ocr: deps.config.analyze.ocr,
       archive: deps.config.analyze.archive,
+      anchors: deps.config.analyze.anchors,
     },
   });
   // One statement: atomic on its own, no transaction round trips needed.

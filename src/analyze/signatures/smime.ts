@@ -55,17 +55,27 @@ function splitEntity(raw: Buffer): Entity {
 /** The parts of a multipart body, each exactly as transmitted (the line break before a delimiter belongs to it). */
 export function splitMultipart(body: Buffer, boundary: string): Buffer[] {
   const delim = Buffer.from(`--${boundary}`, 'latin1');
+  const nlDelim = Buffer.concat([Buffer.from('\n'), delim]);
+  // A delimiter line is the boundary then `--`, white space or the line end: `--bb` is not `--b`.
+  const isDelimiter = (at: number): boolean => {
+    const c = body[at + delim.length];
+    return c === undefined || c === 0x2d || c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+  };
+  const nextDelimiter = (from: number): number => {
+    if (from === 0 && body.subarray(0, delim.length).equals(delim) && isDelimiter(0)) return 0;
+    let i = body.indexOf(nlDelim, from);
+    while (i >= 0 && !isDelimiter(i + 1)) i = body.indexOf(nlDelim, i + 1);
+    return i < 0 ? -1 : i + 1;
+  };
   const starts: Array<{ at: number; contentStart: number; closing: boolean }> = [];
-  let i = body.subarray(0, delim.length).equals(delim) ? 0 : body.indexOf(Buffer.concat([Buffer.from('\n'), delim]));
-  if (i > 0) i += 1;
+  let i = nextDelimiter(0);
   while (i >= 0 && starts.length <= MAX_PARTS) {
     const after = i + delim.length;
     const closing = body[after] === 0x2d && body[after + 1] === 0x2d;
     const eol = body.indexOf(0x0a, after);
     starts.push({ at: i, contentStart: eol < 0 ? body.length : eol + 1, closing });
     if (closing || eol < 0) break;
-    const next = body.indexOf(Buffer.concat([Buffer.from('\n'), delim]), eol);
-    i = next < 0 ? -1 : next + 1;
+    i = nextDelimiter(eol);
   }
   const parts: Buffer[] = [];
   for (let k = 0; k < starts.length; k++) {
