@@ -113,7 +113,7 @@ export function testPki(): TestPki {
 export function cmsSign(
   data: Buffer,
   signer: TestIdentity,
-  opts: { detached: boolean; extraCerts?: TestIdentity[]; signingTime?: Date },
+  opts: { detached: boolean; extraCerts?: TestIdentity[]; signingTime?: Date | null },
 ): Buffer {
   const p7 = forge.pkcs7.createSignedData();
   p7.content = forge.util.createBuffer(data.toString('binary'));
@@ -126,7 +126,8 @@ export function cmsSign(
     authenticatedAttributes: [
       { type: forge.pki.oids.contentType as string, value: forge.pki.oids.data as string },
       { type: forge.pki.oids.messageDigest as string },
-      { type: forge.pki.oids.signingTime as string, value: (opts.signingTime ?? new Date()) as unknown as string },
+      // null: no signing-time attribute (a PDF reader then falls back to the dictionary's /M).
+      ...(opts.signingTime === null ? [] : [{ type: forge.pki.oids.signingTime as string, value: (opts.signingTime ?? new Date()) as unknown as string }]),
     ],
   });
   p7.sign({ detached: opts.detached });
@@ -137,12 +138,12 @@ class ForgeSigner extends Signer {
   constructor(
     private readonly id: TestIdentity,
     private readonly chain: TestIdentity[],
-    private readonly time?: Date,
+    private readonly time?: Date | null,
   ) {
     super();
   }
   override sign(pdfBuffer: Buffer): Promise<Buffer> {
-    return Promise.resolve(cmsSign(pdfBuffer, this.id, { detached: true, extraCerts: this.chain, signingTime: this.time ?? new Date() }));
+    return Promise.resolve(cmsSign(pdfBuffer, this.id, { detached: true, extraCerts: this.chain, signingTime: this.time === undefined ? new Date() : this.time }));
   }
 }
 
@@ -165,7 +166,7 @@ const signpdf = ((signpdfModule as unknown as { default?: unknown }).default ?? 
 export async function signPdf(
   pdf: Buffer,
   signer: TestIdentity,
-  opts: { chain?: TestIdentity[]; subFilter?: string; signingTime?: Date } = {},
+  opts: { chain?: TestIdentity[]; subFilter?: string; signingTime?: Date; omitSigningTime?: boolean } = {},
 ): Promise<Buffer> {
   const withPlaceholder = plainAddPlaceholder({
     pdfBuffer: pdf,
@@ -177,7 +178,7 @@ export async function signPdf(
     ...(opts.subFilter ? { subFilter: opts.subFilter } : {}),
     ...(opts.signingTime ? { signingTime: opts.signingTime } : {}),
   });
-  return signpdf.sign(withPlaceholder, new ForgeSigner(signer, opts.chain ?? [], opts.signingTime));
+  return signpdf.sign(withPlaceholder, new ForgeSigner(signer, opts.chain ?? [], opts.omitSigningTime ? null : opts.signingTime));
 }
 
 /** Appends an incremental update (a new Info dictionary) to a PDF: a revision after signing. */

@@ -96,7 +96,7 @@ function readField(content: Buffer, pos: number, range: [number, number, number,
     return field;
   }
   const hexLength = c - 1 - (gapStart + 1);
-  if (hexLength / 2 > MAX_CMS_BYTES * 2) {
+  if (hexLength / 2 > MAX_CMS_BYTES) {
     field.problem = `over_limit: /Contents ${Math.round(hexLength / 2)} byte`;
     return field;
   }
