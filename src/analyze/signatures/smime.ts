@@ -4,8 +4,9 @@
 // - multipart/signed; protocol=application/pkcs7-signature: the CMS in the second part checked
 //   over the first part's bytes (as stored, else with every line ending made CRLF, the canonical
 //   form RFC 8551 signs: a mailbox on disk often keeps LF);
-// - application/pkcs7-mime; smime-type=signed-data (opaque): the CMS checked over the content it
-//   carries (that content is analyzed as an attachment's, see readers/cms.ts);
+// - application/pkcs7-mime; smime-type=signed-data (opaque: the message body, or a part named
+//   smime.p7m): the CMS checked over the content it carries (that content is analyzed as an
+//   attachment's, see readers/cms.ts);
 // - multipart/signed with an OpenPGP protocol: recorded, `unverified` (unsupported).
 // The walk is bounded (depth, parts) and skips forwarded messages (they are attachments, opened by
 // container.ts). Pure: bytes in, facts out; no I/O.
@@ -151,7 +152,12 @@ export function messageSignatures(raw: Buffer, anchors: TrustAnchors): MessageSi
       }
       return;
     }
-    if (/^application\/(x-)?pkcs7-mime$/.test(type) && (params['smime-type'] ?? 'signed-data').toLowerCase() === 'signed-data') {
+    // The message's own signed-data is its body, or a part named smime.p7m; a `cong-van.pdf.p7m`
+    // attachment is a signed file (checked as an attachment, src/analyze/attachment.ts).
+    const disposition = libmime.parseHeaderValue(e.headers.get('content-disposition') ?? 'inline');
+    const name = params.name ?? disposition.params.filename ?? null;
+    const own = depth === 0 || (name !== null && /^smime\.p7m$/i.test(name.trim()));
+    if (own && /^application\/(x-)?pkcs7-mime$/.test(type) && (params['smime-type'] ?? 'signed-data').toLowerCase() === 'signed-data') {
       const der = decodeBody(e);
       const inner = encapsulatedContent(der);
       // Enveloped (encrypted) data is not a signature: only SignedData is read.
