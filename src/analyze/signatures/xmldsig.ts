@@ -88,7 +88,7 @@ function checkOne(xml: string, signature: Element, anchors: TrustAnchors): Check
     if (!ok) return out;
   } catch (err) {
     const msg = oneLine(err);
-    if (/signature value .* is incorrect/.test(msg)) {
+    if (err instanceof Error && /^invalid signature: the signature value [\s\S]* is incorrect$/.test(err.message)) {
       checks.digest = true;
       checks.signature = false;
     } else checks.malformed = msg;
