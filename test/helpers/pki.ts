@@ -6,7 +6,7 @@
 // independent of ours), and enveloped XML signatures (xml-crypto).
 
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,7 +33,19 @@ function utf8(value: string) {
 
 let serial = 0x1000;
 
-/** A certificate for `subject`, issued by `issuer` (self-signed without one). */
+function rsaKey(): { keyPem: string; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { keyPem: privateKey, publicPem: publicKey };
+}
+
+/**
+ * A certificate for `subject`, issued by `issuer` (self-signed without one), on a new RSA key or
+ * the one given. Signed with Node's crypto (forge's JavaScript RSA is slow).
+ */
 export function issue(opts: {
   cn: string;
   o: string;
@@ -41,15 +53,13 @@ export function issue(opts: {
   ca: boolean;
   notBefore?: Date;
   notAfter?: Date;
+  /** Reuse a key pair (a second certificate for the same holder): key generation is the slow part. */
+  keyOf?: TestIdentity;
 }): TestIdentity {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const key = forge.pki.privateKeyFromPem(privateKey);
+  const pair = opts.keyOf ? { keyPem: opts.keyOf.keyPem, publicPem: forge.pki.publicKeyToPem(opts.keyOf.cert.publicKey) } : rsaKey();
+  const key = forge.pki.privateKeyFromPem(pair.keyPem);
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicPem);
   cert.serialNumber = (0x10000000 + serial++).toString(16); // DER: no leading zero byte
   cert.validity.notBefore = opts.notBefore ?? new Date(Date.now() - YEAR);
   cert.validity.notAfter = opts.notAfter ?? new Date(Date.now() + 5 * YEAR);
@@ -69,10 +79,18 @@ export function issue(opts: {
   ];
   if (opts.issuer) extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: opts.issuer.cert.generateSubjectKeyIdentifier().getBytes() });
   cert.setExtensions(extensions);
-  cert.sign(opts.issuer?.key ?? key, forge.md.sha256.create());
+  // What forge's cert.sign does, with the signature from Node's crypto.
+  const oid = forge.pki.oids.sha256WithRSAEncryption as string;
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  // getTBSCertificate is public in forge, missing from its types.
+  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  cert.tbsCertificate = tbs;
+  const tbsDer = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
+  cert.signature = sign('sha256', tbsDer, opts.issuer?.keyPem ?? pair.keyPem).toString('binary');
   const certPem = forge.pki.certificateToPem(cert);
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
-  return { cert, key, certPem, keyPem: privateKey, der };
+  return { cert, key, certPem, keyPem: pair.keyPem, der };
 }
 
 export interface TestPki {
@@ -80,10 +98,10 @@ export interface TestPki {
   intermediate: TestIdentity;
   /** Nguyễn Văn An of UBND tỉnh Sơn Minh, issued by the intermediate, valid now. */
   signer: TestIdentity;
-  /** Issued by the intermediate; expired a month ago (before anything the tests sign). */
+  /** Issued by the intermediate (on the signer's key); expired a month ago (before anything the tests sign). */
   expired: TestIdentity;
   otherRoot: TestIdentity;
-  /** Issued by `otherRoot`, which no test configures as an anchor. */
+  /** Issued by `otherRoot` (on the signer's key), which no test configures as an anchor. */
   stranger: TestIdentity;
 }
 
@@ -102,9 +120,10 @@ export function testPki(): TestPki {
     issuer: intermediate,
     notBefore: new Date(Date.now() - 2 * YEAR),
     notAfter: new Date(Date.now() - 30 * 24 * 3600 * 1000),
+    keyOf: signer,
   });
   const otherRoot = issue({ cn: 'Untrusted Root', o: 'Nobody', ca: true });
-  const stranger = issue({ cn: 'Mallory', o: 'Không rõ', ca: false, issuer: otherRoot });
+  const stranger = issue({ cn: 'Mallory', o: 'Không rõ', ca: false, issuer: otherRoot, keyOf: signer });
   cached = { root, intermediate, signer, expired, otherRoot, stranger };
   return cached;
 }
