@@ -12,7 +12,7 @@ import * as asn1js from 'asn1js';
 import { Certificate, ContentInfo, IssuerAndSerialNumber, RSASSAPSSParams, SignedData, type SignerInfo } from 'pkijs';
 import type { CertificateFacts, SignatureFacts, SignatureKind } from '../../domain/types.js';
 import { NO_CHECKS, signatureVerdict, type SignatureChecks } from './status.js';
-import { certificateFacts, chainToAnchor, subjectLine, validityAt, type TrustAnchors } from './trust.js';
+import { certificateFacts, chainToAnchor, nameFacts, subjectLine, validityAt, type TrustAnchors } from './trust.js';
 
 /** A CMS structure larger than this is not parsed (real ones, with their chain, are a few kB; PAdES-LT with CRLs some hundred). */
 export const MAX_CMS_BYTES = 2 * 1024 * 1024;
@@ -194,7 +194,16 @@ export function checkCms(der: Uint8Array, content: SignedContent | null, anchors
   }
   if (sd.signerInfos.length === 0) return { ...failed({ malformed: 'không có SignerInfo' }), content: eContent };
   const certs = (sd.certificates ?? []).filter((c): c is Certificate => c instanceof Certificate).slice(0, MAX_CERTIFICATES);
-  const pool = certs.map(pemless).filter((c): c is X509Certificate => c !== null);
+  const pool: X509Certificate[] = [];
+  const nodeCert = new Map<Certificate, X509Certificate>();
+  const subjects = new Map<string, string>();
+  for (const c of certs) {
+    const x = pemless(c);
+    if (!x) continue;
+    pool.push(x);
+    nodeCert.set(c, x);
+    subjects.set(x.fingerprint256, nameFacts(c.subject).text);
+  }
   const data = content?.chunks ?? (eContent ? [eContent] : null);
   const signers: CheckedSigner[] = [];
   for (const si of sd.signerInfos.slice(0, MAX_SIGNERS)) {
@@ -216,7 +225,7 @@ export function checkCms(der: Uint8Array, content: SignedContent | null, anchors
         checks.malformed = 'không có chứng thư người ký trong chữ ký';
         continue;
       }
-      const signerCert = pemless(cert);
+      const signerCert = nodeCert.get(cert);
       if (!signerCert) {
         checks.malformed = 'chứng thư người ký không đọc được';
         continue;
@@ -251,7 +260,7 @@ export function checkCms(der: Uint8Array, content: SignedContent | null, anchors
       checks.certificateTime = at ? validityAt(signerCert, at) : null;
       const chain = chainToAnchor(signerCert, pool, anchors, at);
       checks.chain = chain.status;
-      out.chain = chain.path.map(subjectLine);
+      out.chain = chain.path.map((c) => subjectLine(c, subjects));
     } catch (err) {
       if (err instanceof UnsupportedAlgorithm) checks.unsupported = err.message;
       else checks.malformed = oneLine(err);

@@ -138,8 +138,13 @@ export function chainToAnchor(signer: X509Certificate, pool: X509Certificate[], 
   return { status: anchors.certs.length === 0 ? 'no_anchors' : 'not_anchored', path };
 }
 
-/** RFC 4514-like subject of a Node certificate, most specific first (for `chain`). */
-export function subjectLine(cert: X509Certificate): string {
+/**
+ * RFC 4514-like subject of a Node certificate, most specific first (for `chain`). `known` maps
+ * fingerprints to subjects already read (the signature's own certificates): parsing is the slow part.
+ */
+export function subjectLine(cert: X509Certificate, known?: Map<string, string>): string {
+  const hit = known?.get(cert.fingerprint256);
+  if (hit !== undefined) return hit;
   try {
     return nameFacts(parseCertificate(new Uint8Array(cert.raw)).subject).text;
   } catch {

@@ -104,7 +104,7 @@ function checkOne(xml: string, signature: Element, anchors: TrustAnchors): Check
   checks.certificateTime = at ? validityAt(signerCert, at) : null;
   const chain = chainToAnchor(signerCert, pool, anchors, at);
   checks.chain = chain.status;
-  out.chain = chain.path.map(subjectLine);
+  out.chain = chain.path.map((c) => subjectLine(c));
   return out;
 }
 
