@@ -6,7 +6,7 @@
 // independent of ours), and enveloped XML signatures (xml-crypto).
 
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,8 +161,12 @@ class ForgeSigner extends Signer {
   ) {
     super();
   }
+  /** adbe.pkcs7.sha1: the CMS carries the SHA-1 digest of the byte ranges instead of signing them detached. */
+  sha1 = false;
   override sign(pdfBuffer: Buffer): Promise<Buffer> {
-    return Promise.resolve(cmsSign(pdfBuffer, this.id, { detached: true, extraCerts: this.chain, signingTime: this.time === undefined ? new Date() : this.time }));
+    const signingTime = this.time === undefined ? new Date() : this.time;
+    if (this.sha1) return Promise.resolve(cmsSign(createHash('sha1').update(pdfBuffer).digest(), this.id, { detached: false, extraCerts: this.chain, signingTime }));
+    return Promise.resolve(cmsSign(pdfBuffer, this.id, { detached: true, extraCerts: this.chain, signingTime }));
   }
 }
 
@@ -197,7 +201,9 @@ export async function signPdf(
     ...(opts.subFilter ? { subFilter: opts.subFilter } : {}),
     ...(opts.signingTime ? { signingTime: opts.signingTime } : {}),
   });
-  return signpdf.sign(withPlaceholder, new ForgeSigner(signer, opts.chain ?? [], opts.omitSigningTime ? null : opts.signingTime));
+  const forgeSigner = new ForgeSigner(signer, opts.chain ?? [], opts.omitSigningTime ? null : opts.signingTime);
+  forgeSigner.sha1 = opts.subFilter === 'adbe.pkcs7.sha1';
+  return signpdf.sign(withPlaceholder, forgeSigner);
 }
 
 /** Appends an incremental update (a new Info dictionary) to a PDF: a revision after signing. */

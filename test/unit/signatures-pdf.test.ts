@@ -94,6 +94,12 @@ describe('a PDF signed with the test CA', () => {
     expect(s).toMatchObject({ status: 'valid', signingTime: signingTime.toISOString(), signingTimeSource: 'pdf_m' });
   });
 
+  it('reads the adbe.pkcs7.sha1 sub-filter: the CMS carries the SHA-1 of the ranges', async () => {
+    const pdf = await signPdf(unsigned, pki.signer, { chain: [pki.intermediate], subFilter: 'adbe.pkcs7.sha1' });
+    expect(pdfSignatures(pdf, anchors)[0]).toMatchObject({ format: 'adbe.pkcs7.sha1', status: 'valid', checks: { digest: true } });
+    expect(pdfSignatures(tamper(pdf, ' 595 ', ' 596 '), anchors)[0]).toMatchObject({ status: 'invalid', reason: 'digest_mismatch' });
+  });
+
   it('reads the CAdES sub-filter (PAdES baseline)', async () => {
     const pdf = await signPdf(unsigned, pki.signer, { chain: [pki.intermediate], subFilter: 'ETSI.CAdES.detached' });
     expect(pdfSignatures(pdf, anchors)[0]).toMatchObject({ format: 'ETSI.CAdES.detached', status: 'valid' });

@@ -78,9 +78,12 @@ function readField(content: Buffer, pos: number, range: [number, number, number,
   const [a, b, c, d] = range;
   const gapStart = a + b;
   // The dictionary's text without the (large) /Contents string: from its `obj` to its `endobj`.
-  const objStart = Math.max(0, content.lastIndexOf('obj', pos), pos - 64 * 1024);
-  let objEnd = content.indexOf('endobj', pos);
-  if (objEnd < 0 || objEnd - pos > 64 * 1024 + 2 * MAX_CMS_BYTES + 16) objEnd = Math.min(content.length, pos + 64 * 1024);
+  // Both searches stay within a window: a hostile file must not make each of them scan it whole.
+  const back = Math.max(0, pos - 64 * 1024);
+  const objAt = content.subarray(back, pos).lastIndexOf('obj');
+  const objStart = objAt < 0 ? back : back + objAt;
+  const endAt = content.subarray(pos, pos + 64 * 1024 + 2 * MAX_CMS_BYTES + 16).indexOf('endobj');
+  const objEnd = endAt < 0 ? Math.min(content.length, pos + 64 * 1024) : pos + endAt;
   const around =
     gapStart > objStart && c < objEnd
       ? Buffer.concat([content.subarray(objStart, gapStart), content.subarray(c, objEnd)])
