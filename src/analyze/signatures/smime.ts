@@ -8,7 +8,7 @@
 //   smime.p7m): the CMS checked over the content it carries (that content is analyzed as an
 //   attachment's, see readers/cms.ts);
 // - multipart/signed with an OpenPGP protocol: recorded, `unverified` (unsupported).
-// The walk is bounded (depth, parts) and skips forwarded messages (they are attachments, opened by
+// The walk is bounded (depth, parts, signatures) and skips forwarded messages (they are attachments, opened by
 // container.ts). Pure: bytes in, facts out; no I/O.
 
 import { createHash } from 'node:crypto';
@@ -21,6 +21,8 @@ import type { TrustAnchors } from './trust.js';
 
 const MAX_DEPTH = 12;
 const MAX_PARTS = 1000;
+/** Signatures checked per message (a hostile one could nest hundreds). */
+const MAX_SIGNATURES = 16;
 
 /** A signature of the message and the part that carries it (to find the attachment mailparser made of it). */
 export interface MessageSignature {
@@ -112,7 +114,7 @@ export function messageSignatures(raw: Buffer, anchors: TrustAnchors): MessageSi
   const found: MessageSignature[] = [];
   let parts = 0;
   const walk = (bytes: Buffer, depth: number): void => {
-    if (depth > MAX_DEPTH || ++parts > MAX_PARTS) return;
+    if (depth > MAX_DEPTH || ++parts > MAX_PARTS || found.length >= MAX_SIGNATURES) return;
     const e = splitEntity(bytes);
     const ct = libmime.parseHeaderValue(e.headers.get('content-type') ?? 'text/plain');
     const type = ct.value.toLowerCase();
