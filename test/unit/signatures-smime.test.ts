@@ -102,6 +102,18 @@ describe('multipart/signed', () => {
   });
 });
 
+describe('hostile S/MIME', () => {
+  it('checks at most 16 signatures of a message, each broken one malformed, without throwing', () => {
+    const signedPart = (i: number) =>
+      `--outer\r\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary="s${i}"\r\n\r\n` +
+      `--s${i}\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n--s${i}\r\nContent-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHAqCA\r\n--s${i}--\r\n`;
+    const raw = Buffer.from(`From: a@b.vn\r\nContent-Type: multipart/mixed; boundary="outer"\r\n\r\n${Array.from({ length: 40 }, (_, i) => signedPart(i)).join('')}--outer--\r\n`);
+    const found = messageSignatures(raw, anchors);
+    expect(found).toHaveLength(16);
+    expect(found.flatMap((f) => f.signatures.map((x) => x.reason))).toEqual(Array(16).fill('malformed'));
+  });
+});
+
 describe('application/pkcs7-mime signed-data (opaque)', () => {
   it('is verified, and the message it wraps is analyzed: its text, references and attachments', async () => {
     const mail = smimeMessage(entity, pki.signer, { chain: [pki.intermediate], headers: HEADERS, opaque: true });
