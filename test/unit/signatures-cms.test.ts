@@ -31,7 +31,7 @@ beforeAll(async () => {
   pdf = await plainPdf('Quyet dinh so 43/QD-UBND ve viec phe duyet ke hoach');
   p7s = opensslSignFile(pdf, pki.signer, { detached: true, chain: [pki.intermediate] });
   p7m = opensslSignFile(pdf, pki.signer, { detached: false, chain: [pki.intermediate] });
-});
+}, 60_000);
 
 describe('a detached .p7s', () => {
   it('is checked against the attachment it signs, and the mail is signed', async () => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'pdf.eml'), mailWith([{ name: 'cong-van-125.pdf', type: 'application/pdf', content: pdf }]));
   const entity = 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGửi Công văn số 125/STC-NS.\r\n';
   writeFileSync(path.join(dir, 'smime.eml'), smimeMessage(entity, pki.signer, { chain: [pki.intermediate], headers: 'From: vanthu@stc.sonminh.gov.vn\nTo: vanthu@ubnd.sonminh.gov.vn\nSubject: ky so\n' }));
-});
+}, 60_000);
 
 afterEach(() => {
   if (saved === undefined) delete process.env.EDOCWATCH_TRUST_ANCHORS;

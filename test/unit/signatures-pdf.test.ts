@@ -19,7 +19,7 @@ beforeAll(async () => {
   anchors = trustAnchors([new X509Certificate(pki.root.der)]);
   unsigned = await plainPdf();
   signed = await signPdf(unsigned, pki.signer, { chain: [pki.intermediate], signingTime });
-});
+}, 60_000);
 
 /** The hex of the first signature's /Contents, trailing zero padding left out, and where it starts. */
 function contentsHex(pdf: Buffer): { at: number; hex: string } {

@@ -56,7 +56,7 @@ beforeAll(async () => {
     '--inner--',
     '',
   ].join('\r\n');
-});
+}, 60_000);
 
 describe('multipart/signed', () => {
   it('is verified over the raw bytes of its first part', async () => {

@@ -27,7 +27,7 @@ beforeAll(() => {
   pki = testPki();
   anchors = trustAnchors([new X509Certificate(pki.root.der)]);
   intermediateAnchor = trustAnchors([new X509Certificate(pki.intermediate.der)]);
-});
+}, 60_000);
 
 describe('an enveloped XML signature', () => {
   it('is valid: digest and signature checked, the signer from KeyInfo chained to the anchor', () => {

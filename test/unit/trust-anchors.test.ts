@@ -26,7 +26,7 @@ beforeAll(() => {
   writeFileSync(path.join(dir, 'key.pem'), pki.root.keyPem);
   writeFileSync(path.join(dir, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
   writeFileSync(path.join(dir, 'garbage.der'), Buffer.from('not a certificate'));
-});
+}, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
