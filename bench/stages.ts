@@ -70,6 +70,7 @@ async function analyzeOnly(): Promise<StageResult> {
         maxPages: config.analyze.maxPdfPages,
         maxTextChars: 200_000,
         timeoutMs: config.analyze.attachmentTimeoutMs,
+        anchors: config.analyze.anchors,
       },
     });
     states[a.message.state] = (states[a.message.state] ?? 0) + 1;

@@ -17,6 +17,11 @@ import { looksLikeEdxml, parseEdxml, type EdxmlFile } from './edxml.js';
 import { containerFormat, inspectContainer, type ArchiveLimits, type ContainerScope } from './container.js';
 import { inspectOffice } from './office.js';
 import { repairAttachmentText } from './legacy-text.js';
+import { NO_ANCHORS, type TrustAnchors } from './signatures/trust.js';
+import { pdfSignatures } from './signatures/pdf.js';
+import { cmsSignatures, encapsulatedContent } from './signatures/cms.js';
+import { hasXmlSignature, xmlSignatures } from './signatures/xmldsig.js';
+import { envelopedName } from './readers/cms.js';
 
 export interface AttachmentLimits {
   maxBytes: number;
@@ -27,6 +32,8 @@ export interface AttachmentLimits {
   ocr?: OcrOptions;
   /** Looking inside archives, forwarded mail and TNEF (container.ts); DEFAULT_ARCHIVE_LIMITS when absent. */
   archive?: ArchiveLimits;
+  /** Trust anchors signatures are checked against (analyze.trust_anchors); none when absent. */
+  anchors?: TrustAnchors;
 }
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
@@ -308,7 +315,8 @@ function cacheKey(sha256: string, meta: { filename: string | null; declaredType:
   const l = limits;
   const ocr = l.ocr?.enabled ? `|ocr:${l.ocr.command}:${l.ocr.languages}:${l.ocr.maxPages}:${l.ocr.maxPixels}` : '';
   const a = l.archive ? `${l.archive.maxDepth}|${l.archive.maxEntries}|${l.archive.maxTotalBytes}|${l.archive.maxRatio}` : '';
-  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}|${a}${ocr}`;
+  // Signatures are checked against the anchors: another set, other verdicts.
+  return `${sha256}|${extensionOf(meta.filename) ?? ''}|${bareType(meta.declaredType) ?? ''}|${l.maxBytes}|${l.maxPages}|${l.maxTextChars}|${a}|${l.anchors?.id ?? 'none'}${ocr}`;
 }
 
 /** Characters a cached entry holds: its text, its OCR text, those of the files it carries and of a container's contents. */
@@ -438,13 +446,14 @@ async function analyze(
     return;
   }
   checkDeadline(run);
+  await inspectSignatures(content, facts, limits, run);
   if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
   else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
   else if (sniffed.kind === 'image') inspectImage(content, facts, limits.maxPages);
   else if (sniffed.kind === 'text' && nested === 0 && /xml/.test(sniffed.mime) && looksLikeEdxml(decodeText(content.subarray(0, 4096)))) {
     inspectEdxml(content, facts, limits, carried);
   } else if (sniffed.kind === 'text') inspectText(content, facts, limits);
-  else if (containerFormat(sniffed.mime)) {
+  else if (containerFormat(facts.sniffedType)) {
     await inspectContainer<AttachmentLimits>(content, facts, limits, {
       scope,
       remainingMs: () => (run.abandoned ? 0 : run.deadline - Date.now()),
@@ -454,6 +463,32 @@ async function analyze(
   // Office formats besides DOCX's text (src/analyze/office.ts); then legacy Vietnamese encodings.
   if (sniffed.kind === 'office') await inspectOffice(content, facts, { maxTextChars: limits.maxTextChars, check: () => checkDeadline(run) });
   repairAttachmentText(facts, limits.maxTextChars);
+}
+
+/**
+ * Digital signatures the file carries (src/analyze/signatures/): a PDF's /ByteRange signatures, a
+ * CMS .p7s (detached: paired with the file it signs by the caller) or .p7m (enveloping: its content
+ * is then opened as a container entry), an XML document's XML-DSig. Sets `signatures`; an
+ * enveloping CMS also gets the sniffed type `application/pkcs7-mime`.
+ */
+async function inspectSignatures(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, run: Run): Promise<void> {
+  const anchors = limits.anchors ?? NO_ANCHORS;
+  if (facts.kind === 'pdf') {
+    const found = pdfSignatures(content, anchors, () => checkDeadline(run));
+    if (found.length > 0) facts.signatures = found;
+  } else if (facts.kind === 'signature') {
+    const enveloping = encapsulatedContent(content) !== null;
+    if (enveloping) facts.sniffedType = 'application/pkcs7-mime';
+    facts.signatures = cmsSignatures(content, null, anchors, {
+      kind: 'cms',
+      format: enveloping ? 'enveloping' : 'detached',
+      covers: enveloping ? (envelopedName(facts.filename) ?? 'nội dung bọc bên trong') : null,
+    });
+  } else if (facts.kind === 'text' && /xml/.test(facts.sniffedType)) {
+    const xml = decodeText(content);
+    if (hasXmlSignature(xml)) facts.signatures = xmlSignatures(xml, anchors);
+  }
+  await yieldToTimers();
 }
 
 /** An edXML package: its envelope as facts, its words as text, its files handed back to be inspected. */

@@ -1,6 +1,7 @@
-// Looking inside containers: archives (ZIP, RAR, tar, gzip), forwarded mail (message/rfc822) and
-// Outlook's winmail.dat (TNEF). Each entry is analyzed like an attachment (by the caller's
-// inspectAttachment, so a ZIP in a ZIP is opened again) within limits shared by the whole tree of
+// Looking inside containers: archives (ZIP, RAR, tar, gzip), forwarded mail (message/rfc822),
+// Outlook's winmail.dat (TNEF) and enveloping signatures (.p7m). Each entry is analyzed like an
+// attachment (by the caller's inspectAttachment, so a ZIP in a ZIP is opened again; a detached
+// .p7s entry is checked against the entry it signs) within limits shared by the whole tree of
 // one attachment: nesting depth, entries, uncompressed bytes, and the compression ratio of each
 // entry. A limit hit is recorded, never unpacked: the declared sizes are checked first, then every
 // entry is read through a byte counter that stops at the cap whatever the archive declared, so
@@ -13,6 +14,10 @@ import { gzipReader, tarReader } from './readers/tar.js';
 import { rarReader } from './readers/rar.js';
 import { rfc822Reader } from './readers/rfc822.js';
 import { tnefReader } from './readers/tnef.js';
+import { cmsReader } from './readers/cms.js';
+import { cmsSignatures } from './signatures/cms.js';
+import { pairDetached } from './signatures/detached.js';
+import { NO_ANCHORS, type TrustAnchors } from './signatures/trust.js';
 import { zipReader } from './readers/zip.js';
 
 /** Limits on looking inside containers, shared by everything one attachment holds. */
@@ -47,6 +52,7 @@ export interface WalkLimits {
   maxTextChars: number;
   timeoutMs: number;
   archive?: ArchiveLimits;
+  anchors?: TrustAnchors;
 }
 
 /** Where a container sits in the tree of one attachment, and what is left of the shared budget. */
@@ -85,10 +91,12 @@ const FORMAT_BY_TYPE: Record<string, string> = {
   'application/vnd.ms-cab-compressed': 'cab',
   'message/rfc822': 'rfc822',
   'application/vnd.ms-tnef': 'tnef',
+  // An enveloping signature (.p7m, S/MIME signed-data): the signed file inside (readers/cms.ts).
+  'application/pkcs7-mime': 'cms',
 };
 
 /** Formats whose entries are read; the others are recorded `unsupported:<format>`. */
-const READABLE = new Set(['zip', 'rar', 'gzip', 'tar', 'rfc822', 'tnef']);
+const READABLE = new Set(['zip', 'rar', 'gzip', 'tar', 'rfc822', 'tnef', 'cms']);
 
 /** The container format of a sniffed type, or null when it is not a container. */
 export function containerFormat(sniffedType: string): string | null {
@@ -114,6 +122,8 @@ function readerFor(format: string, content: Buffer, filename: string | null): Co
       return rfc822Reader(content);
     case 'tnef':
       return tnefReader(content);
+    case 'cms':
+      return cmsReader(content, filename);
     default:
       return null;
   }
@@ -235,7 +245,12 @@ export async function inspectContainer<L extends WalkLimits>(content: Buffer, fa
     }
   }
 
-  for (const plan of plans) {
+  // Detached signatures (x.pdf.p7s) and the entries they sign: both kept to check them together.
+  const pairs = pairDetached(plans.map((p) => p.entry.path));
+  const paired = new Set([...pairs.keys(), ...pairs.values()]);
+  const kept = new Map<number, { bytes: Buffer; child: AttachmentFacts }>();
+
+  for (const [index, plan] of plans.entries()) {
     if (hooks.remainingMs() <= 0) {
       setProblem('timeout');
       break;
@@ -282,7 +297,15 @@ export async function inspectContainer<L extends WalkLimits>(content: Buffer, fa
     );
     child.path = entry.path;
     children.push(child);
+    if (paired.has(index)) kept.set(index, { bytes, child });
     if (propagates(child.problem)) setProblem(child.problem);
+  }
+  for (const [sig, file] of pairs) {
+    const s = kept.get(sig);
+    const f = kept.get(file);
+    if (s && f && s.child.kind === 'signature' && s.child.sniffedType === 'application/pkcs7-signature') {
+      s.child.signatures = cmsSignatures(s.bytes, { chunks: [f.bytes] }, limits.anchors ?? NO_ANCHORS, { kind: 'cms', format: 'detached', covers: f.child.path ?? null });
+    }
   }
   facts.digitization = containedDigitization(children);
 }

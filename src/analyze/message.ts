@@ -10,7 +10,7 @@ import { decodeUtf7, declaresUtf7Text, subjectWithUtf7 } from './utf7.js';
 import { encodingEvidence, messageEncoding, repairBody, repairSubject } from './legacy-text.js';
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
-import { isMachineGenerated, labelExchange, relabelForReceiver } from '../domain/labels.js';
+import { isMachineGenerated, labelExchange, relabelForReceiver, SIGNATURE_STATUS_VI } from '../domain/labels.js';
 import { messageDate } from '../domain/period.js';
 import { splitRefs } from '../domain/refs.js';
 import { threadLinks } from '../domain/thread.js';
@@ -24,7 +24,12 @@ import type {
   Labels,
   LegacyEncoding,
   Party,
+  SignatureFacts,
 } from '../domain/types.js';
+import { messageSignatures } from './signatures/smime.js';
+import { pairDetached } from './signatures/detached.js';
+import { cmsSignatures } from './signatures/cms.js';
+import { NO_ANCHORS } from './signatures/trust.js';
 
 export interface AnalyzeContext {
   directory: DirectoryIndex;
@@ -55,7 +60,8 @@ export interface FoundRef extends DocRef {
 }
 
 export interface AnalyzedAttachment extends AttachmentFacts {
-  signatures: Array<{ kind: string; status: 'valid' | 'invalid' | 'unverified'; reason: string }>;
+  /** Its digital signatures, checked (src/analyze/signatures/); empty when it has none. */
+  signatures: SignatureFacts[];
   /** Index of the attachment that carries this one (a file of an edXML package); absent for the mail's own. */
   carriedBy?: number;
 }
@@ -93,6 +99,12 @@ export interface MessageAnalysis {
     encoding: LegacyEncoding | null;
     /** The start of the body text, decoded to Unicode NFC (for people reading the analysis). */
     textPreview: string;
+    /**
+     * Signatures of the message itself: S/MIME multipart/signed (checked over the raw bytes of its
+     * first part), S/MIME signed-data, OpenPGP multipart/signed (unverified). The smime.p7s/.p7m
+     * attachment that carries one has the same entries in its `signatures`.
+     */
+    signatures: SignatureFacts[];
   };
   parties: Party[];
   attachments: AnalyzedAttachment[];
@@ -233,25 +245,36 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   // Attachments: every part mailparser exposes as one, read from its bytes.
   const limits = ctx.limits ?? DEFAULT_ATTACHMENT_LIMITS;
   const attachments: AnalyzedAttachment[] = [];
+  const anchors = limits.anchors ?? NO_ANCHORS;
+  // The message's own S/MIME signatures, from its raw bytes (mailparser normalizes the signed part).
+  const ownSignatures = messageSignatures(raw, anchors);
+  const bySignaturePart = new Map(ownSignatures.map((m) => [m.partSha256, m.signatures]));
+  // Detached .p7s attachments and the attachments they sign, checked together.
+  const pairs = pairDetached(parsed.attachments.map((a) => a.filename ?? null));
   // Inline images referenced from the HTML body (logos in signatures, "image001.png") are not
   // documents: they are kept as attachments but never make a mail "scanned".
   const inline: boolean[] = [];
-  for (const a of parsed.attachments) {
+  for (const [index, a] of parsed.attachments.entries()) {
     inline.push(Boolean(a.related) && /^image\//i.test(a.contentType ?? ''));
     const facts = await inspectAttachment(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null }, limits);
-    const signatures: AnalyzedAttachment['signatures'] = [];
-    if (facts.kind === 'signature')
-      signatures.push({ kind: 'pkcs7', status: 'unverified', reason: 'no trust anchor configured; signature not yet verified' });
+    let signatures = bySignaturePart.get(facts.sha256) ?? facts.signatures ?? [];
+    const signed = pairs.get(index);
+    const target = signed === undefined ? undefined : parsed.attachments[signed];
+    if (target && facts.sniffedType === 'application/pkcs7-signature' && !bySignaturePart.has(facts.sha256)) {
+      signatures = cmsSignatures(a.content, { chunks: [target.content] }, anchors, { kind: 'cms', format: 'detached', covers: target.filename ?? null });
+    }
     // The files an edXML package carries follow it in the list, as attachments of their own.
     const { parts, ...own } = facts;
     const at = attachments.push({ ...own, signatures }) - 1;
     for (const part of parts ?? []) {
       inline.push(false);
-      attachments.push({ ...part, signatures: [], carriedBy: at });
+      attachments.push({ ...part, signatures: part.signatures ?? [], carriedBy: at });
     }
   }
+  const messageSigs = ownSignatures.flatMap((m) => m.signatures);
   const contentType = headerText(parsed, 'content-type') ?? '';
-  const smimeSigned = /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
+  const smimeSigned =
+    messageSigs.length > 0 || /^multipart\/signed/i.test(contentType) || /application\/(x-)?pkcs7-signature/i.test(contentType);
 
   // References: subject, body, then attachment text, each with its role.
   let text = parsed.text;
@@ -351,13 +374,15 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
         kind: a.kind,
         digitization: a.digitization,
         signed: a.kind === 'signature' || a.signatures.length > 0 || smimeSigned,
+        signatureStatuses: a.signatures.map((x) => x.status),
       },
       // A ZIP holding a scan is a scan: the documents inside containers count like attachments.
       ...containedEntries(a).map(({ facts: c, path }) => ({
         filename: path,
         kind: c.kind,
         digitization: c.digitization,
-        signed: c.kind === 'signature' || smimeSigned,
+        signed: c.kind === 'signature' || (c.signatures?.length ?? 0) > 0 || smimeSigned,
+        signatureStatuses: (c.signatures ?? []).map((x) => x.status),
       })),
     ]);
     // The text-wide label searches run once per message; only the flow differs per receiver.
@@ -369,7 +394,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
         const { labels, evidence } = relabelForReceiver(base as NonNullable<typeof base>, fromParty, receiver);
         if (smimeSigned && !labels.signed) {
           labels.signed = true;
-          evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: 'Thư được ký số S/MIME (multipart/signed)' });
+          const how = messageSigs.length > 0 ? `: ${messageSigs.map((x) => `${x.kind === 'openpgp' ? 'OpenPGP' : 'S/MIME'} ${SIGNATURE_STATUS_VI[x.status]}`).join(', ')}` : '';
+          evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: `Thư được ký số (multipart/signed)${how}` });
         }
         if (fromEnvelope) evidence.push(fromEnvelope.evidence);
         const statedBy = envelopes.find(({ env }) => doc !== null && edxmlDocRef(env)?.ref === doc);
@@ -404,6 +430,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
       machineGenerated: machine.reason,
       encoding: messageEncoding(subjectText, bodyText),
       textPreview: body.slice(0, 280),
+      signatures: messageSigs,
     },
     parties,
     attachments,

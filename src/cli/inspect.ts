@@ -31,6 +31,7 @@ export async function runInspect(io: Out, file: string, o: { agency?: string; di
       timeoutMs: config.analyze.attachmentTimeoutMs,
       archive: config.analyze.archive,
       ocr: config.analyze.ocr,
+      anchors: config.analyze.anchors,
     },
   });
   const { exchanges, ...rest } = a;

@@ -10,6 +10,8 @@ import { repoRoot } from './paths.js';
 import { EdocError } from '../errors.js';
 import { KPI_IDS } from '../domain/kpi.js';
 import type { OcrOptions } from '../analyze/ocr.js';
+import type { TrustAnchors } from '../analyze/signatures/trust.js';
+import { loadTrustAnchors } from './trust-anchors.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const TARGET_RE = /^(>=|<=|>|<)\s*(0(\.\d+)?|1(\.0+)?)$/;
@@ -76,6 +78,11 @@ const schema = z.object({
     archive_max_entries: positiveInt,
     archive_max_total_bytes: positiveInt,
     archive_max_ratio: positiveInt,
+    // Root certificates (PEM/DER files or folders of them) that digital signatures must chain to.
+    trust_anchors: z.union([
+      z.array(z.string().min(1)),
+      z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+    ]),
     ocr: z.object({
       enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
       languages: z.string().regex(/^[A-Za-z_]+(\+[A-Za-z_]+)*$/, 'must be tesseract languages joined by "+", e.g. vie+eng'),
@@ -172,6 +179,10 @@ export interface Config {
     /** Limits on looking inside containers (src/analyze/container.ts). */
     archive: { maxDepth: number; maxEntries: number; maxTotalBytes: number; maxRatio: number };
     ocr: OcrOptions;
+    /** Trust anchors for signatures (analyze.trust_anchors), read at start (src/config/trust-anchors.ts). */
+    anchors: TrustAnchors;
+    /** The configured paths, as given. */
+    trustAnchorPaths: string[];
   };
   reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
   accounts: { ldap: LdapConfig };
@@ -230,6 +241,7 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_LDAP_BASE_DN: 'accounts.ldap.base_dn',
   EDOCWATCH_TRUST_PROXY: 'web.trust_proxy',
   EDOCWATCH_COOKIE_SECURE: 'web.cookie_secure',
+  EDOCWATCH_TRUST_ANCHORS: 'analyze.trust_anchors',
 };
 
 export class ConfigError extends EdocError {
@@ -313,6 +325,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const c = parsed.data;
+  const trust = loadTrustAnchors(c.analyze.trust_anchors);
+  if (trust.problems.length > 0) throw new ConfigError(trust.problems.map((p) => `analyze.trust_anchors (EDOCWATCH_TRUST_ANCHORS): ${p}`));
   return {
     databaseUrl: c.database_url,
     redisUrl: c.redis_url,
@@ -359,6 +373,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         maxPixels: c.analyze.ocr.max_pixels,
         command: c.analyze.ocr.command,
       },
+      anchors: trust.anchors,
+      trustAnchorPaths: c.analyze.trust_anchors,
     },
     reports: { from: c.reports.from, recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies } },
     accounts: {

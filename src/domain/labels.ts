@@ -4,7 +4,7 @@
 // text already extracted from the body and attachments.
 
 import { flowOf } from './flow.js';
-import type { AgencyLevel, AttachmentKind, Digitization, Evidence, Form, Labels, Party } from './types.js';
+import type { AgencyLevel, AttachmentKind, Digitization, Evidence, Form, Labels, Party, SignatureStatus } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Accent-insensitive matching that still respects accents when the writer typed them
@@ -333,7 +333,12 @@ export interface LabelAttachment {
   kind: AttachmentKind;
   digitization: Digitization;
   signed: boolean;
+  /** The statuses of its checked signatures (valid, invalid, unverified), for the evidence. */
+  signatureStatuses?: SignatureStatus[];
 }
+
+/** A signature status in Vietnamese, for evidence lines. */
+export const SIGNATURE_STATUS_VI: Record<SignatureStatus, string> = { valid: 'hợp lệ', invalid: 'không hợp lệ', unverified: 'chưa xác minh' };
 
 export interface LabelInput {
   subject: string;
@@ -436,7 +441,12 @@ function digitizationLabel(attachments: LabelAttachment[]): { value: Digitizatio
 function signedLabel(attachments: LabelAttachment[]): { value: boolean; evidence: Evidence } {
   const signed = attachments.filter((a) => a.signed);
   if (signed.length > 0) {
-    return { value: true, evidence: { label: 'signed', value: true, rule: 'signed.attachment', detail: `Có chữ ký số: ${names(signed)}` } };
+    const list = signed.slice(0, 5).map((a) => {
+      const st = [...new Set(a.signatureStatuses ?? [])].map((x) => SIGNATURE_STATUS_VI[x]);
+      return st.length > 0 ? `${a.filename ?? '(không tên)'} (${st.join(', ')})` : (a.filename ?? '(không tên)');
+    });
+    const detail = `Có chữ ký số: ${list.join(', ')}${signed.length > 5 ? ', …' : ''}`;
+    return { value: true, evidence: { label: 'signed', value: true, rule: 'signed.attachment', detail } };
   }
   return { value: false, evidence: { label: 'signed', value: false, rule: 'signed.none', detail: 'Không thấy chữ ký số trong tệp đính kèm' } };
 }

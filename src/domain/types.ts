@@ -116,6 +116,90 @@ export interface AttachmentFacts {
   children?: AttachmentFacts[];
   /** For containers: the format, the entries it declares (null when unknown) and the bytes unpacked from it. */
   container?: { format: string; entries: number | null; unpackedBytes: number };
+  /**
+   * Digital signatures found in the file (PDF /ByteRange signatures, CMS .p7s/.p7m, XML-DSig), each
+   * verified (src/analyze/signatures/); absent or empty when there is none.
+   */
+  signatures?: SignatureFacts[];
+}
+
+export const SIGNATURE_KINDS = ['pdf', 'cms', 'smime', 'xmldsig', 'openpgp'] as const;
+export type SignatureKind = (typeof SIGNATURE_KINDS)[number];
+
+export const SIGNATURE_STATUSES = ['valid', 'invalid', 'unverified'] as const;
+export type SignatureStatus = (typeof SIGNATURE_STATUSES)[number];
+
+/**
+ * Why a signature is not `valid`. `invalid`: digest_mismatch (the signed bytes changed),
+ * bad_signature (the signature value does not verify with the signer's key), modified_after_signing
+ * (a PDF revised after its last signature), certificate_expired / certificate_not_yet_valid (at the
+ * signing time), untrusted_chain (anchors are configured and none is reached), malformed.
+ * `unverified`: no_trust_anchor (intact, but no anchor is configured), content_missing (a detached
+ * signature whose signed file is not there), unsupported (a format or algorithm not verified here),
+ * over_limit (larger than the signature limits).
+ */
+export const SIGNATURE_REASONS = [
+  'digest_mismatch',
+  'bad_signature',
+  'modified_after_signing',
+  'certificate_expired',
+  'certificate_not_yet_valid',
+  'untrusted_chain',
+  'malformed',
+  'no_trust_anchor',
+  'content_missing',
+  'unsupported',
+  'over_limit',
+] as const;
+export type SignatureReason = (typeof SIGNATURE_REASONS)[number];
+
+/** An X.509 certificate as a signature shows it. Names are RFC 4514-like strings, most specific first. */
+export interface CertificateFacts {
+  subject: string;
+  commonName: string | null;
+  organization: string | null;
+  issuer: string;
+  /** Serial number, lower-case hex. */
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+/** One digital signature and what checking it gave (src/analyze/signatures/). */
+export interface SignatureFacts {
+  kind: SignatureKind;
+  /**
+   * pdf: its /SubFilter (`adbe.pkcs7.detached`, `ETSI.CAdES.detached`…); cms: `detached` or
+   * `enveloping`; smime: `multipart/signed` or `signed-data`; xmldsig: `enveloped` or `enveloping`.
+   */
+  format: string | null;
+  status: SignatureStatus;
+  /** Null when valid. */
+  reason: SignatureReason | null;
+  /** What was found, in Vietnamese, for people reading the analysis. */
+  detail: string;
+  signer: CertificateFacts | null;
+  /** ISO time the signature states (the CMS signing-time attribute, else the PDF /M entry), else null. */
+  signingTime: string | null;
+  signingTimeSource: 'signed_attribute' | 'pdf_m' | null;
+  digestAlgorithm: string | null;
+  /** Each check: true passed, false failed, null not made (not applicable, or an earlier check failed). */
+  checks: {
+    /** The digest of the signed bytes equals the one the signature carries (messageDigest, XML DigestValue). */
+    digest: boolean | null;
+    /** The signature value verifies with the signer certificate's public key. */
+    signature: boolean | null;
+    /** PDF: the /ByteRange covers the whole file but the signature itself. */
+    wholeFile: boolean | null;
+    /** The signer certificate was valid at the signing time. */
+    certificateTime: boolean | null;
+    /** The chain reaches a configured trust anchor (null: none configured). */
+    chain: boolean | null;
+  };
+  /** Subjects from the signer up to the anchor (or as far as the chain was built). */
+  chain: string[];
+  /** What the signature covers: `bytes 0-840, 960-2048 of 2048`, the file a .p7s signs, `message`… */
+  covers: string | null;
 }
 
 /** What OCR of a scanned attachment gave (src/analyze/ocr.ts). */

@@ -52,6 +52,7 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
       timeoutMs: deps.config.analyze.attachmentTimeoutMs,
       ocr: deps.config.analyze.ocr,
       archive: deps.config.analyze.archive,
+      anchors: deps.config.analyze.anchors,
     },
   });
   // One transaction: the facts and the message row are written together or not at all.

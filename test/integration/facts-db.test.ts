@@ -11,6 +11,10 @@ import { createPool, withTransaction, type Pool } from '../../src/db/pool.js';
 import { buildDirectory } from '../../src/domain/directory.js';
 import { sha256Hex } from '../../src/store/raw-store.js';
 import { createTestEnv } from '../helpers/env.js';
+import { DEFAULT_ATTACHMENT_LIMITS } from '../../src/analyze/attachment.js';
+import { trustAnchors } from '../../src/analyze/signatures/trust.js';
+import { X509Certificate } from 'node:crypto';
+import { mailWith, plainPdf, signPdf, tamper, testPki } from '../helpers/pki.js';
 
 const RAW = Buffer.from(
   [
@@ -75,5 +79,36 @@ describe('writing the facts of a message', () => {
     });
     const after = await Promise.all(['message_parties', 'message_documents', 'exchanges', 'exchange_sightings', 'documents'].map(count));
     expect(after).toEqual(before);
+  });
+
+  it('stores the signed label from the checked signatures: a signed PDF, a tampered one, an unsigned one', async () => {
+    const directory = buildDirectory(await loadDirectoryFile('config/agencies.yaml'));
+    const pki = testPki();
+    const pdf = await plainPdf();
+    const signed = await signPdf(pdf, pki.signer, { chain: [pki.intermediate] });
+    const limits = { ...DEFAULT_ATTACHMENT_LIMITS, anchors: trustAnchors([new X509Certificate(pki.root.der)]) };
+    const cases = [
+      ['signed', signed, true, ['valid']],
+      // Any signature found counts for the label (DESIGN.md); its validity stays in the analysis.
+      ['tampered', tamper(signed, ' 595 ', ' 596 '), true, ['invalid']],
+      ['unsigned', pdf, false, []],
+    ] as const;
+    for (const [name, content, label, statuses] of cases) {
+      const raw = mailWith([{ name: `${name}.pdf`, type: 'application/pdf', content }]);
+      const mb = await insertMailbox(pool, { agencyCode: '000.00.02.H30', host: '127.0.0.1', port: 1, security: 'none', username: `sig-${name}`, secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
+      const [rec] = await withTransaction(pool, (tx) =>
+        recordFetchedBatch(tx, [{ mailboxId: mb, folder: 'INBOX', uidvalidity: 1, uid: 1, sha256: sha256Hex(raw), size: raw.length, messageId: null, internalDate: null, state: 'pending', stateReason: null }]),
+      );
+      const a = await analyzeMessage(raw, { directory, monitored: '000.00.02.H30', internalDate: null, receivedAt: new Date(), limits });
+      expect(a.attachments[0]?.signatures.map((x) => x.status)).toEqual(statuses);
+      await writeAnalysis(pool, rec?.id as number, a);
+      const { rows } = await pool.query<{ signed: boolean; kind: string }>(
+        `SELECT e.signed, at.kind FROM exchange_sightings s JOIN exchanges e ON e.id = s.exchange_id
+           JOIN message_attachments ma ON ma.message_id = s.message_id JOIN attachments at ON at.sha256 = ma.sha256
+          WHERE s.message_id = $1`,
+        [rec?.id],
+      );
+      expect(rows).toEqual([{ signed: label, kind: 'pdf' }]);
+    }
   });
 });
