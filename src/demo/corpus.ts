@@ -94,6 +94,8 @@ export interface GeneratedTruth {
   machineGenerated: boolean;
   /** The bytes were corrupted after composing; the other fields say what was intended. */
   malformed: boolean;
+  /** The agencies' addresses on the mail (sender, recipients, copies), for the demo's account list. */
+  agencyAddresses: Array<{ address: string; agency: string; name: string }>;
 }
 
 export interface GeneratedMessage {
@@ -1556,6 +1558,7 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
     counterparty: plan.counterparty,
     machineGenerated: machine,
     malformed: plan.malformed,
+    agencyAddresses: [from, ...plan.to, ...plan.cc].flatMap((e) => (e.agency && e.address ? [{ address: e.address.toLowerCase(), agency: e.agency.code, name: e.name }] : [])),
   };
   return { raw, truth, subject, text, filenames, messageId, references };
 }

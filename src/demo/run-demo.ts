@@ -3,7 +3,7 @@
 // the quarter's HTML report. It uses its own database (<name>_demo), queue prefix and raw store so
 // it never touches production data, and starts from scratch on every run.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import pg from 'pg';
@@ -11,10 +11,12 @@ import type { Config } from '../config/config.js';
 import { repoRoot } from '../config/paths.js';
 import { loadDirectoryFile } from '../config/directory-file.js';
 import { seal } from '../crypto/secrets.js';
+import { addressesWithHistory, applyAccountPlan, currentAccounts, lockAccounts } from '../db/accounts.js';
 import { upsertAgencies } from '../db/agencies.js';
 import { insertMailbox } from '../db/mailboxes.js';
 import { migrate } from '../db/migrate.js';
 import { pgSettings, withTransaction } from '../db/pool.js';
+import { parseAccountList, planAccountImport } from '../domain/accounts.js';
 import { parsePeriod } from '../domain/period.js';
 import type { Agency } from '../domain/types.js';
 import { devDovecot, ensureImapUser, waitForImap } from '../devenv/dovecot.js';
@@ -23,6 +25,7 @@ import { runSyncPass } from '../pipeline/sync-pass.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { generateCorpus, type GeneratedMessage, type GeneratedTruth } from './corpus.js';
 import type { StoredFacts } from './accuracy.js';
+import { demoAccounts, demoAccountsCsv } from './accounts.js';
 
 export const DEMO_MONITORED = [
   '000.00.00.H30', // UBND tỉnh
@@ -42,6 +45,12 @@ export function demoDatabaseUrl(databaseUrl: string): string {
   const name = u.pathname.replace(/^\//, '') || 'edocwatch';
   u.pathname = `/${name.endsWith('_demo') ? name : `${name}_demo`}`;
   return u.toString();
+}
+
+/** The configured prefix with `-demo` inside its braces: `{edocwatch}` → `{edocwatch-demo}` (one Redis Cluster slot still). */
+export function demoQueuePrefix(prefix: string): string {
+  const inner = prefix.replace(/^\{(.*)\}$/, '$1');
+  return `{${inner.endsWith('-demo') ? inner : `${inner}-demo`}}`;
 }
 
 async function recreateDatabase(url: string): Promise<void> {
@@ -113,11 +122,12 @@ export async function prepareDemo(
   } catch {
     throw new ServiceError('E_IMAP_UNREACHABLE', `Dovecot không chạy / the local Dovecot is not answering on ${dd.host}:${dd.port}: run \`bash scripts/services.sh up\` first (npm run demo does)`);
   }
+  const databaseUrl = demoDatabaseUrl(base.databaseUrl);
   const config: Config = {
     ...base,
-    databaseUrl: demoDatabaseUrl(base.databaseUrl),
-    queuePrefix: '{edocwatch-demo}',
-    rawStore: path.join(repoRoot(), '.tmp', 'demo', 'raw'),
+    databaseUrl,
+    queuePrefix: demoQueuePrefix(base.queuePrefix),
+    rawStore: path.join(repoRoot(), '.tmp', decodeURIComponent(new URL(databaseUrl).pathname.slice(1)), 'raw'),
     secretKey: base.secretKey ?? randomBytes(32),
   };
   say(`Cơ sở dữ liệu demo / demo database: ${new URL(config.databaseUrl).pathname.slice(1)}`);
@@ -157,11 +167,34 @@ export async function prepareDemo(
       }
     }
     const generated = await loadIntoImap(keepTruth(), passwords);
+    const accounts = await importDemoAccounts(rt, agencies, truths, period.start, opts);
+    say(`Đã nhập ${accounts.count} tài khoản thư công vụ từ / imported ${accounts.count} official accounts from ${accounts.file}`);
     return { rt, agencies, generated, truths };
   } catch (err) {
     await rt.close();
     throw err;
   }
+}
+
+/**
+ * K7's account list: written where the report goes, as the CSV an administrator would export from
+ * the mail system, then read by the parser of `edocwatch accounts import` and stored the same way
+ * (one transaction, versions open from each account's creation date).
+ */
+async function importDemoAccounts(rt: Runtime, agencies: Agency[], truths: GeneratedTruth[], periodStart: Date, opts: DemoOptions): Promise<{ count: number; file: string }> {
+  const list = demoAccounts(agencies, truths.flatMap((t) => t.agencyAddresses), periodStart, opts.seed ?? 2026);
+  const file = path.join(opts.out, 'tai-khoan-thu-cong-vu.csv');
+  await mkdir(opts.out, { recursive: true });
+  await writeFile(file, demoAccountsCsv(list));
+  const agencyOf = new Map(list.map((a) => [a.address, a.agencyCode]));
+  const placed = parseAccountList(demoAccountsCsv(list)).accounts.map((a) => ({ ...a, agencyCode: agencyOf.get(a.address) as string }));
+  const at = new Date();
+  await withTransaction(rt.pool, async (tx) => {
+    await lockAccounts(tx);
+    const plan = planAccountImport(await currentAccounts(tx), placed, 'csv:by-domain', at, await addressesWithHistory(tx, placed.map((a) => a.address)));
+    await applyAccountPlan(tx, plan, 'csv:by-domain', at);
+  });
+  return { count: placed.length, file };
 }
 
 export async function syncDemo(rt: Runtime, say: (s: string) => void): Promise<Awaited<ReturnType<typeof runSyncPass>>> {

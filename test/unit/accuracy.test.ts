@@ -4,7 +4,7 @@ import type { GeneratedTruth } from '../../src/demo/corpus.js';
 
 const truth = (over: Partial<GeneratedTruth>): GeneratedTruth => ({
   messageId: '<a@x.vn>', fromAgency: null, toAgency: null, documentRef: '125/STC-NS', citedRefs: [], form: 'electronic',
-  digitization: 'born_digital', secret: false, counterparty: 'agency', machineGenerated: false, malformed: false, ...over,
+  digitization: 'born_digital', secret: false, counterparty: 'agency', machineGenerated: false, malformed: false, agencyAddresses: [], ...over,
 });
 const facts = (over: Partial<StoredFacts>): StoredFacts => ({
   state: 'analyzed', forms: ['electronic'], digitizations: ['born_digital'], secrets: [false], transmitted: ['125/STC-NS'], ...over,
