@@ -9,6 +9,8 @@ export interface StoredFacts {
   forms: Array<string | null>;
   digitizations: string[];
   secrets: boolean[];
+  /** The signed label of each exchange. */
+  signed: boolean[];
   transmitted: string[];
 }
 
@@ -44,6 +46,7 @@ export function compareWithTruth(truths: GeneratedTruth[], stored: Map<string, S
     add('form', s.forms.every((f) => f === t.form));
     add('digitization', s.digitizations.every((d) => d === t.digitization));
     add('secret', s.secrets.every((x) => x === t.secret));
+    add('signed', s.signed.every((x) => x === t.signed));
     add('transmitted document', t.documentRef === null ? s.transmitted.length === 0 : s.transmitted.includes(t.documentRef));
   }
   return [...tally.values()];

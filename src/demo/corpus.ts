@@ -94,6 +94,8 @@ export interface GeneratedTruth {
   machineGenerated: boolean;
   /** The bytes were corrupted after composing; the other fields say what was intended. */
   malformed: boolean;
+  /** The transmitted document's PDF is attached with its digital signature. */
+  signed: boolean;
   /** The agencies' addresses on the mail (sender, recipients, copies), for the demo's account list. */
   agencyAddresses: Array<{ address: string; agency: string; name: string }>;
 }
@@ -760,6 +762,10 @@ function agencyDoc(
     paragraphs: paragraphsFor(rng, issuerShort, topic, cited, pages),
     signerTitle,
     signer: personName(rng),
+    // Three in five agency documents carry the agency's digital signature (its PDF; the scans and
+    // the .docx of the same document do not). Chosen from the reference, not the random stream, so
+    // the rest of the corpus is the same with or without signatures.
+    ...(createHash('sha256').update(`signed|${ref}`).digest()[0]! < 154 ? { signedBy: agency.name } : {}),
   };
   const weight = spec.paragraphs.reduce((s, p) => s + p.length, 0);
   return { id, spec, ref, kind, issuerShort, issuerCode: agency.code, enterprise: null, date, cited, weight, formats, petition: false };
@@ -1558,6 +1564,7 @@ async function composeMail(ctx: Context, plan: MailPlan): Promise<ComposedMail> 
     counterparty: plan.counterparty,
     machineGenerated: machine,
     malformed: plan.malformed,
+    signed: !machine && !!spec?.signedBy && plan.formats.includes('text_pdf'),
     agencyAddresses: [from, ...plan.to, ...plan.cc].flatMap((e) => (e.agency && e.address ? [{ address: e.address.toLowerCase(), agency: e.agency.code, name: e.name }] : [])),
   };
   return { raw, truth, subject, text, filenames, messageId, references };

@@ -46,6 +46,8 @@ export interface DocSpec {
   signerTitle: string;
   signer: string;
   secret?: 'Mật' | 'Tối mật' | 'Tuyệt mật';
+  /** The organisation whose certificate signs the born-digital PDF (src/demo/signing.ts); unsigned without. */
+  signedBy?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,7 +432,11 @@ export async function renderTextPdf(doc: DocSpec): Promise<Buffer> {
   for (let p = 0; p < layout.pageCount; p++) {
     drawTextPage(pdf.addPage([PAGE_W, PAGE_H]), layout.ops, p, f);
   }
-  return Buffer.from(await pdf.save({ useObjectStreams: true }));
+  if (!doc.signedBy) return Buffer.from(await pdf.save({ useObjectStreams: true }));
+  const { addSignaturePlaceholder, signPdfAs } = await import('./signing.js');
+  addSignaturePlaceholder(pdf, doc.signedBy, doc.place, doc.date);
+  // @signpdf finds the /ByteRange placeholder in the file's text: no object streams.
+  return signPdfAs(Buffer.from(await pdf.save({ useObjectStreams: false })), doc.signedBy, doc.date);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // and analyzed by the real pipeline (queues, workers, Postgres), ending with a summary table and
 // the quarter's HTML report. It uses its own database (<name>_demo), queue prefix and raw store so
 // it never touches production data, and starts from scratch on every run.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -12,6 +12,7 @@ import { repoRoot } from '../config/paths.js';
 import { loadDirectoryFile } from '../config/directory-file.js';
 import { seal } from '../crypto/secrets.js';
 import { addressesWithHistory, applyAccountPlan, currentAccounts, lockAccounts } from '../db/accounts.js';
+import { trustAnchors } from '../analyze/signatures/trust.js';
 import { upsertAgencies } from '../db/agencies.js';
 import { insertMailbox } from '../db/mailboxes.js';
 import { migrate } from '../db/migrate.js';
@@ -26,6 +27,7 @@ import { createRuntime, type Runtime } from '../runtime.js';
 import { generateCorpus, type GeneratedMessage, type GeneratedTruth } from './corpus.js';
 import type { StoredFacts } from './accuracy.js';
 import { demoAccounts, demoAccountsCsv } from './accounts.js';
+import { demoCaPem } from './signing.js';
 
 export const DEMO_MONITORED = [
   '000.00.00.H30', // UBND tỉnh
@@ -134,6 +136,16 @@ export async function prepareDemo(
   await recreateDatabase(config.databaseUrl);
   await migrate(config.databaseUrl);
   await rm(config.rawStore, { recursive: true, force: true });
+  // The demo CA that signs the generated documents, trusted beside the configured anchors (the
+  // analyze processes that sync starts read the same file).
+  const caFile = path.join(path.dirname(config.rawStore), 'demo-ca.pem');
+  await mkdir(path.dirname(caFile), { recursive: true });
+  await writeFile(caFile, demoCaPem());
+  config.analyze = {
+    ...config.analyze,
+    anchors: trustAnchors([...config.analyze.anchors.certs, new X509Certificate(demoCaPem())]),
+    trustAnchorPaths: [...config.analyze.trustAnchorPaths, caFile],
+  };
   const agencies = await loadDirectoryFile(config.directoryFile);
   const rt = await createRuntime({ config });
   try {
@@ -204,11 +216,12 @@ export async function syncDemo(rt: Runtime, say: (s: string) => void): Promise<A
 
 /** What the pipeline stored for each message, keyed by Message-ID, for the accuracy check. */
 export async function storedFacts(rt: Runtime): Promise<Map<string, StoredFacts>> {
-  const { rows } = await rt.pool.query<{ mid: string; state: string; forms: Array<string | null>; digs: string[]; secrets: boolean[]; transmitted: string[] }>(
+  const { rows } = await rt.pool.query<{ mid: string; state: string; forms: Array<string | null>; digs: string[]; secrets: boolean[]; signed: boolean[]; transmitted: string[] }>(
     `SELECT lower(trim(both '<>' from m.message_id)) AS mid, min(m.state) AS state,
             coalesce(array_agg(e.form) FILTER (WHERE e.id IS NOT NULL), '{}') AS forms,
             coalesce(array_agg(e.digitization) FILTER (WHERE e.id IS NOT NULL), '{}') AS digs,
             coalesce(array_agg(e.secret) FILTER (WHERE e.id IS NOT NULL), '{}') AS secrets,
+            coalesce(array_agg(e.signed) FILTER (WHERE e.id IS NOT NULL), '{}') AS signed,
             coalesce((SELECT array_agg(DISTINCT d.ref) FROM message_documents md JOIN documents d ON d.id = md.document_id
                        JOIN messages m2 ON m2.id = md.message_id
                       WHERE m2.message_id = m.message_id AND md.role = 'transmitted'), '{}') AS transmitted
@@ -218,5 +231,5 @@ export async function storedFacts(rt: Runtime): Promise<Map<string, StoredFacts>
       WHERE m.message_id IS NOT NULL
       GROUP BY m.message_id`,
   );
-  return new Map(rows.map((r) => [r.mid, { state: r.state, forms: r.forms, digitizations: r.digs, secrets: r.secrets, transmitted: r.transmitted }]));
+  return new Map(rows.map((r) => [r.mid, { state: r.state, forms: r.forms, digitizations: r.digs, secrets: r.secrets, signed: r.signed, transmitted: r.transmitted }]));
 }

@@ -113,6 +113,7 @@ function startAnalyzeProcesses(config: Config, n: number): ChildProcess[] {
     RAW_STORE: config.rawStore,
     EDOCWATCH_QUEUE_PREFIX: config.queuePrefix,
     EDOCWATCH_ANALYZE_CONCURRENCY: String(config.analyze.concurrency),
+    EDOCWATCH_TRUST_ANCHORS: config.analyze.trustAnchorPaths.join(','),
     LOG_LEVEL: config.logLevel,
   };
   delete env.EDOCWATCH_SECRET_KEY;

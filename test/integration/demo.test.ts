@@ -47,6 +47,10 @@ describe('edocwatch demo', () => {
     expect(Number(k7![2])).toBeGreaterThan(0);
     expect(Number(k7![3])).toBeGreaterThan(Number(k7![2]));
     expect(stdout).toMatch(/stored 100\.0% \((\d+)\/\1\); state 100\.0%/);
+    // K6: signed documents, their signatures made by the demo CA.
+    const k6 = /│ K6\s+│ ([\d.]+)% \((\d+)\/(\d+)\)/.exec(stdout);
+    expect(Number(k6?.[2])).toBeGreaterThan(0);
+    expect(stdout).toMatch(/signed 100\.0% \((\d+)\/\1\)/);
     expect(stdout).toMatch(/Báo cáo \/ report: .+/);
   });
 
@@ -68,6 +72,19 @@ describe('edocwatch demo', () => {
       expect(waiting + active).toBe(0);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('stores signatures that check as valid against the demo CA it trusts', async () => {
+    // The signed label's evidence names each signed file with the status of its signatures.
+    const { rows } = await db.query<{ detail: string }>(
+      `SELECT el->>'detail' AS detail FROM exchanges e, jsonb_array_elements(e.evidence) el
+        WHERE el->>'label' = 'signed' AND (el->>'value')::boolean`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.detail).toMatch(/^Có chữ ký số: .+\(hợp lệ\)/);
+      expect(r.detail).not.toMatch(/không hợp lệ|chưa xác minh/);
     }
   });
 
