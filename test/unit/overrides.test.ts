@@ -92,7 +92,9 @@ describe('resolveEffective', () => {
     expect(e.labels.form).toBe('hybrid');
     expect(e.labels.flow).toBe('inter_agency');
     expect(e.pinned).toEqual(['form']);
-    expect(e.evidence).toEqual([{ label: 'form', value: 'hybrid', rule: 'override.7', detail: expect.stringContaining('admin') }]);
+    expect(e.evidence).toEqual([
+      { label: 'form', value: 'hybrid', rule: 'override', detail: { by: 'admin', at: '2026-11-26T00:00:00.000Z', reason: 'kiểm tra lại bản giấy', before: 'electronic' } },
+    ]);
   });
 
   it('derives the flow from a corrected receiver', () => {
