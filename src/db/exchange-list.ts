@@ -86,6 +86,8 @@ export interface ExchangeDetail extends ExchangeListRow {
    * (`{ label, value, rule: 'override', detail: { by, at, reason, before } }`).
    */
   evidence: LabelEvidence[];
+  /** The analysis's own evidence, overridden labels included (what the labels would rest on without overrides). */
+  analysis_evidence: Evidence[];
   /** Labels an active override decides (`flow` too when a corrected party decides it). */
   pinned: string[];
   /** The active overrides, newest first (their ids are what `DELETE …/overrides/ID` takes). */
@@ -120,7 +122,7 @@ export async function getExchange(db: Queryable, id: number): Promise<ExchangeDe
     listOverrides(db, { exchangeId: id }),
   ]);
   const { override_evidence: overlay, evidence, ...rest } = row;
-  return { ...rest, evidence: mergeEvidence(evidence, overlay, row.pinned), overrides, messages: m.rows, attachments: a.rows };
+  return { ...rest, evidence: mergeEvidence(evidence, overlay, row.pinned), analysis_evidence: evidence, overrides, messages: m.rows, attachments: a.rows };
 }
 
 export interface Counterparty {

@@ -29,6 +29,8 @@ export interface LabelRow {
   evidence: LabelEvidence[];
   /** The active override of this label, with its detail (who, when, why, value from the analysis). */
   override: { record: OverrideRecord; detail: OverrideDetail } | null;
+  /** What the analysis based the label on, when an override replaces it. */
+  overridden: LabelEvidence[];
 }
 
 /** The eight labels and links of an exchange, each with its evidence and active override. */
@@ -54,6 +56,7 @@ export function labelRows(e: ExchangeDetail): LabelRow[] {
       value: value(label),
       evidence: entries.filter((x) => !isOverrideEvidence(x)),
       override: record && ovEvidence ? { record, detail: ovEvidence.detail } : null,
+      overridden: e.pinned.includes(label) ? e.analysis_evidence.filter((x) => x.label === label) : [],
     };
   });
 }
@@ -110,9 +113,10 @@ function valueControl(row: LabelRow, lang: Lang, agencies: Array<{ code: string;
   }
 }
 
-function evidenceCell(list: LabelEvidence[]): Html {
-  if (list.length === 0) return h`—`;
-  return h`${list.map((x) => h`<div class="ev"><code>${x.rule}</code> ${typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail)}</div>`)}`;
+function evidenceCell(row: LabelRow, lang: Lang): Html {
+  const entry = (x: LabelEvidence, cls: string) => h`<div class="${cls}"><code>${x.rule}</code> ${typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail)}</div>`;
+  if (row.evidence.length === 0 && row.overridden.length === 0) return h`—`;
+  return h`${row.evidence.map((x) => entry(x, 'ev'))}${row.overridden.length ? h`<div class="muted">${t(lang, 'ex.analysisSaid')}:</div>${row.overridden.map((x) => entry(x, 'ev muted'))}` : ''}`;
 }
 
 function overrideCell(row: LabelRow, v: ExchangeView, lang: Lang, names: Map<string, string>): Html {
@@ -164,12 +168,12 @@ export function exchangeBody(v: ExchangeView, lang: Lang): Html {
   return h`${v.notice ? h`<p class="${v.notice.ok ? 'notice' : 'error'}" role="status">${v.notice.text}</p>` : ''}
   <p>${t(lang, 'date')}: ${fmtDate(e.msg_date, lang)}${e.document_kind ? h` · ${e.document_kind}` : ''}</p>
   <h2 id="labels">${t(lang, 'ex.labels')}</h2>
-  <table class="evidence labels"><thead><tr><th>${t(lang, 'ex.label')}</th><th>${t(lang, 'value')}</th><th>${t(lang, 'evidence')}</th><th>${t(lang, 'ex.override')}</th>${v.correct ? h`<th>${t(lang, 'ex.correct')}</th>` : ''}</tr></thead><tbody>
+  <table class="evidence labels"><thead><tr><th>${t(lang, 'ex.label')}</th><th>${t(lang, 'ex.value')}</th><th>${t(lang, 'evidence')}</th><th>${t(lang, 'ex.override')}</th>${v.correct ? h`<th>${t(lang, 'ex.correct')}</th>` : ''}</tr></thead><tbody>
   ${rows.map((r) => h`<tr data-label="${r.label}" class="${r.override ? 'overridden' : ''}"><th>${t(lang, `label.${r.label}`)}</th>
     <td class="value">${address(r.label) ? h`${address(r.label)}<br>` : ''}${r.label === 'document' && r.value === null ? '—' : valueText(r.label, r.value, lang, names)}</td>
-    <td>${evidenceCell(r.evidence)}</td><td>${overrideCell(r, v, lang, names)}</td>${correctForm(r, v, lang)}</tr>`)}
+    <td>${evidenceCell(r, lang)}</td><td>${overrideCell(r, v, lang, names)}</td>${correctForm(r, v, lang)}</tr>`)}
   </tbody></table>
-  ${other.length ? h`<h2>${t(lang, 'ex.otherEvidence')}</h2><table class="evidence other"><thead><tr><th>${t(lang, 'ex.label')}</th><th>${t(lang, 'value')}</th><th>${t(lang, 'ex.rule')}</th><th></th></tr></thead><tbody>
+  ${other.length ? h`<h2>${t(lang, 'ex.otherEvidence')}</h2><table class="evidence other"><thead><tr><th>${t(lang, 'ex.label')}</th><th>${t(lang, 'ex.value')}</th><th>${t(lang, 'ex.rule')}</th><th></th></tr></thead><tbody>
   ${other.map((x) => h`<tr><td>${x.label}</td><td>${String(x.value ?? '')}</td><td><code>${x.rule}</code></td><td>${typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail)}</td></tr>`)}
   </tbody></table>` : ''}
   <h2>${t(lang, 'ex.attachments')}</h2>

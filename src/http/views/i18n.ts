@@ -72,6 +72,8 @@ const TEXT: Record<string, { vi: string; en: string }> = {
   'count': { vi: 'Số lượt', en: 'Count' },
   'ex.labels': { vi: 'Nhãn và căn cứ', en: 'Labels and evidence' },
   'ex.label': { vi: 'Nhãn', en: 'Label' },
+  'ex.value': { vi: 'Giá trị', en: 'Value' },
+  'ex.analysisSaid': { vi: 'Theo phân tích (đã bị sửa)', en: 'The analysis said (overridden)' },
   'ex.rule': { vi: 'Quy tắc', en: 'Rule' },
   'ex.override': { vi: 'Sửa đổi đang áp dụng', en: 'Active correction' },
   'ex.correct': { vi: 'Sửa nhãn', en: 'Correct' },
