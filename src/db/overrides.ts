@@ -288,6 +288,21 @@ export async function removeOverride(
   });
 }
 
+/**
+ * The active overrides of the stored exchanges with these keys (exchange_key, as an analysis plans
+ * them), by key; exchanges without an active override are left out.
+ */
+export async function activeOverridesByKey(db: Queryable, keys: string[], directory: DirectoryIndex): Promise<Map<string, ActiveOverride[]>> {
+  const { rows } = await db.query<{ id: string; exchange_key: string }>(
+    `SELECT DISTINCT x.id, x.exchange_key FROM exchanges x JOIN exchange_overrides o ON o.exchange_id = x.id AND o.removed_at IS NULL
+      WHERE x.exchange_key = ANY($1::text[])`,
+    [keys],
+  );
+  const out = new Map<string, ActiveOverride[]>();
+  for (const r of rows) out.set(r.exchange_key, await activeOverrides(db, Number(r.id), directory));
+  return out;
+}
+
 /** Overrides, newest first: the active ones, or all with `all`. */
 export async function listOverrides(db: Queryable, o: { exchangeId?: number; all?: boolean } = {}): Promise<OverrideRecord[]> {
   const { rows } = await db.query<OverrideRow>(

@@ -15,6 +15,7 @@ import {
   type Evidence,
   type Flow,
   type Form,
+  type Labels,
   type PartyKind,
 } from './types.js';
 
@@ -294,4 +295,30 @@ export function mergeEvidence(computed: readonly Evidence[], overlay: readonly L
   }
   for (const label of pinned) if (!placed.has(label)) out.push(...overlay.filter((o) => o.label === label));
   return out;
+}
+
+/** One exchange of an analysis (`inspect`): its labels, evidence, document and sides. */
+export interface AnalyzedExchange {
+  labels: Labels;
+  evidence: Evidence[];
+  documentRef: string | null;
+  sender: ExchangeSide;
+  receiver: ExchangeSide;
+}
+
+/**
+ * An exchange of a fresh analysis with the active overrides of the stored exchange applied:
+ * `inspect --message` shows what the statistics count. The analysis's labels are the computed
+ * ones (an override's `before`); without overrides the exchange comes back as it is.
+ */
+export function applyOverrides(e: AnalyzedExchange, overrides: ActiveOverride[], directory: DirectoryIndex): { labels: Labels; evidence: LabelEvidence[]; documentRef: string | null } {
+  if (overrides.length === 0) return { labels: e.labels, evidence: e.evidence, documentRef: e.documentRef };
+  const computed: ExchangeLabelSet = { ...e.labels, document: e.documentRef, sender: { kind: e.sender.kind, agencyCode: e.sender.agencyCode }, receiver: { kind: e.receiver.kind, agencyCode: e.receiver.agencyCode } };
+  const eff = resolveEffective(computed, overrides, directory);
+  const l = eff.labels;
+  return {
+    labels: { form: l.form, digitization: l.digitization, signed: l.signed, flow: l.flow, secret: l.secret },
+    evidence: mergeEvidence(e.evidence, eff.evidence, eff.pinned),
+    documentRef: l.document,
+  };
 }

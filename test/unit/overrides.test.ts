@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildDirectory, parseDirectory } from '../../src/domain/directory.js';
 import {
+  applyOverrides,
   changedLabels,
   isOverrideEvidence,
   mergeEvidence,
@@ -173,5 +174,38 @@ describe('mergeEvidence', () => {
     expect(isOverrideEvidence({ rule: 'override', detail: { by: 'a' } })).toBe(true);
     expect(isOverrideEvidence({ rule: 'override', detail: 'text' })).toBe(false);
     expect(isOverrideEvidence({ rule: 'form.hybrid_phrase', detail: 'x' })).toBe(false);
+  });
+});
+
+describe('applyOverrides (inspect --message)', () => {
+  const analyzed = {
+    labels: { form: 'electronic' as const, digitization: 'born_digital' as const, signed: false, flow: 'inter_agency' as const, secret: false },
+    evidence: [
+      { label: 'form', value: 'electronic', rule: 'form.default_electronic', detail: 'Không thấy dấu hiệu gửi kèm bản giấy' },
+      { label: 'flow', value: 'inter_agency', rule: 'flow.inter_agency', detail: 'STC → SNV' },
+    ],
+    documentRef: '12/STC-NS',
+    sender: { kind: 'agency' as const, agencyCode: STC },
+    receiver: { kind: 'agency' as const, agencyCode: SNV },
+  };
+
+  it('gives the analysis back untouched without overrides', () => {
+    const r = applyOverrides(analyzed, [], directory);
+    expect(r).toEqual({ labels: analyzed.labels, evidence: analyzed.evidence, documentRef: '12/STC-NS' });
+  });
+
+  it('shows the overridden labels, the document and the flow a corrected party implies, keeping the five label keys', () => {
+    const r = applyOverrides(analyzed, [ov('form', 'hybrid', 1), ov('receiver', UBND, 2), ov('document', '13/STC-NS', 3)], directory);
+    expect(Object.keys(r.labels)).toEqual(['form', 'digitization', 'signed', 'flow', 'secret']);
+    expect(r.labels).toEqual({ form: 'hybrid', digitization: 'born_digital', signed: false, flow: 'to_province_pc', secret: false });
+    expect(r.documentRef).toBe('13/STC-NS');
+    expect(r.evidence.map((e) => [e.label, e.rule])).toEqual([
+      ['form', 'override'],
+      ['flow', expect.stringMatching(/^flow\./)],
+      ['document', 'override'],
+      ['receiver', 'override'],
+    ]);
+    expect(r.evidence[0]?.detail).toEqual({ by: 'admin', at: '2026-11-26T00:00:00.000Z', reason: 'kiểm tra lại bản giấy', before: 'electronic' });
+    for (const e of r.evidence) expect(Object.keys(e).sort()).toEqual(['detail', 'label', 'rule', 'value']);
   });
 });
