@@ -181,8 +181,8 @@ export function exchangeBody(v: ExchangeView, lang: Lang): Html {
   ${files.map((a) => h`<tr><td>${a.filename ?? '—'}<br><span class="muted">${a.sha256.slice(0, 12)}</span></td><td>${a.sniffed_type}${a.declared_type && a.declared_type !== a.sniffed_type ? h`<br><span class="muted">${a.declared_type}</span>` : ''}</td><td>${a.kind}</td><td>${valueText('digitization', a.digitization, lang)}</td><td class="num">${a.pages === null ? '—' : `${a.pages} (${a.text_pages ?? 0})`}</td><td class="num">${a.size}</td><td>${a.problem ?? ''}</td></tr>`)}
   </tbody></table>`}
   <h2>${t(lang, 'messages')}</h2>
-  <table class="messages"><thead><tr><th>${t(lang, 'date')}</th><th>${t(lang, 'subject')}</th><th>From</th><th>${t(lang, 'mailboxes')}</th></tr></thead><tbody>
-  ${e.messages.map((m) => h`<tr><td>${fmtDate(m.msg_date, lang)}</td><td>${m.subject ?? ''}</td><td>${m.from_address ?? ''}</td><td>${m.mailbox_agency} (#${m.mailbox_id}, ${m.direction ?? ''})</td></tr>`)}
+  <table class="messages"><thead><tr><th>id</th><th>${t(lang, 'date')}</th><th>${t(lang, 'subject')}</th><th>From</th><th>${t(lang, 'mailboxes')}</th></tr></thead><tbody>
+  ${e.messages.map((m) => h`<tr data-message="${m.id}"><td>${m.id}</td><td>${fmtDate(m.msg_date, lang)}</td><td>${m.subject ?? ''}</td><td>${m.from_address ?? ''}</td><td>${m.mailbox_agency} (#${m.mailbox_id}, ${m.direction ?? ''})</td></tr>`)}
   </tbody></table>
   <h2 id="history">${t(lang, 'ex.history')}</h2>
   ${historyTable(v.history, lang, names)}`;
