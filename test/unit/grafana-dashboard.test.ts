@@ -45,7 +45,7 @@ const PROMETHEUS_SERIES = new Map([['up', new Set<string>()]]);
 const TARGET_LABELS = ['job', 'instance'];
 
 /** The metrics an expression selects, with the labels its selectors and groupings name. */
-export function promqlMetrics(expr: string): Array<{ metric: string; labels: string[] }> {
+function promqlMetrics(expr: string): Array<{ metric: string; labels: string[] }> {
   const grouping = [...expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g)].flatMap((m) => (m[1] as string).split(',').map((s) => s.trim()).filter(Boolean));
   const out: Array<{ metric: string; labels: string[] }> = [];
   // Strings, ranges and grouping clauses hold no metric names.
