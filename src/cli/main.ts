@@ -130,10 +130,11 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
   user.command('disable').argument('<name>', 'sign-in name').description('khóa tài khoản / disable an account and end its sessions')
     .action(async (name: string) => setCode(await (await import('./user.js')).runUserDisable(io, name)));
 
-  program.command('inspect').argument('<file>', '.eml file').description('phân tích một thư (JSON) / analyze one message, no database')
-    .option('--agency <code>', 'the monitored agency')
-    .option('--directory <file>', 'directory file (default: the sample in config/)')
-    .action(async (file: string, o: { agency?: string; directory?: string }) => setCode(await (await import('./inspect.js')).runInspect(io, file, o)));
+  program.command('inspect').argument('[file]', '.eml file').description('phân tích một thư (JSON) / analyze one message: a file (no database), or a stored message with its corrections')
+    .option('--agency <code>', 'the monitored agency (FILE only)')
+    .option('--directory <file>', 'directory file (FILE only; default: the sample in config/)')
+    .option('--message <id>', "a stored message: analyzed again from the raw store, its exchanges' active overrides applied", intArg('--message'))
+    .action(async (file: string | undefined, o: { agency?: string; directory?: string; message?: number }) => setCode(await (await import('./inspect.js')).runInspect(io, file, o)));
 
   program.command('refs').description('trích số/ký hiệu văn bản từ stdin / document references in standard input (JSON)')
     .option('--jsonl', 'one JSON string per line in, one array per line out')

@@ -120,6 +120,11 @@ const schema = z.object({
       }),
     }),
   }),
+  // `edocwatch worker` serves Prometheus /metrics (its jobs, its process) on this port; null: off.
+  worker_metrics: z.object({
+    port: z.coerce.number().int().min(1).max(65_535).nullable(),
+    host: z.string().min(1),
+  }),
   web: z.object({
     trust_proxy: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
     cookie_secure: z.union([z.boolean(), z.enum(['true', 'false', 'auto'])]).transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
@@ -186,6 +191,8 @@ export interface Config {
   };
   reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
   accounts: { ldap: LdapConfig };
+  /** The Prometheus listener of worker processes (docs/deployment.md); port null: none. */
+  workerMetrics: { port: number | null; host: string };
   /** The web application of `serve` (docs/web.md). */
   web: {
     /** Behind a reverse proxy: client address from X-Forwarded-For, https from X-Forwarded-Proto. */
@@ -240,6 +247,8 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_LDAP_BIND_DN: 'accounts.ldap.bind_dn',
   EDOCWATCH_LDAP_BASE_DN: 'accounts.ldap.base_dn',
   EDOCWATCH_TRUST_PROXY: 'web.trust_proxy',
+  EDOCWATCH_WORKER_METRICS_PORT: 'worker_metrics.port',
+  EDOCWATCH_WORKER_METRICS_HOST: 'worker_metrics.host',
   EDOCWATCH_COOKIE_SECURE: 'web.cookie_secure',
   EDOCWATCH_TRUST_ANCHORS: 'analyze.trust_anchors',
 };
@@ -396,6 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         },
       },
     },
+    workerMetrics: { port: c.worker_metrics.port, host: c.worker_metrics.host },
     web: {
       trustProxy: c.web.trust_proxy,
       cookieSecure: c.web.cookie_secure as boolean | 'auto',

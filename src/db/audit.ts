@@ -1,5 +1,6 @@
 // The audit log (audit_log, migration 0009): sign-ins that worked and those that did not, sign-outs,
-// mailbox and user changes. Append-only; `detail` never carries a password or token.
+// mailbox and user changes, label corrections made from the web (src/http/corrections.ts; the
+// override trail itself is override_audit). Append-only; `detail` never carries a password or token.
 import type { Queryable } from './pool.js';
 
 export type AuditAction =
@@ -12,7 +13,9 @@ export type AuditAction =
   | 'mailbox_enable'
   | 'mailbox_sync'
   | 'user_add'
-  | 'user_disable';
+  | 'user_disable'
+  | 'override_set'
+  | 'override_remove';
 
 export interface AuditEntry {
   id: number;

@@ -4,6 +4,9 @@
 // and merges the two ordered branches. Also one exchange with its evidence and the messages it
 // was seen in, and an agency's counterparties from the rollups.
 import type { ExchangeFilter } from '../domain/exchange-filter.js';
+import { mergeEvidence, type LabelEvidence } from '../domain/overrides.js';
+import type { Evidence } from '../domain/types.js';
+import { listOverrides, type OverrideRecord } from './overrides.js';
 import type { Queryable } from './pool.js';
 
 export interface ExchangeListRow {
@@ -61,26 +64,65 @@ export async function listExchanges(db: Queryable, f: ExchangeFilter): Promise<{
   return { rows: hasMore ? rows.slice(0, f.limit) : rows, hasMore };
 }
 
+/** An attachment of a message the exchange was seen in, with the facts the labels were drawn from. */
+export interface ExchangeAttachment {
+  message_id: number;
+  position: number;
+  filename: string | null;
+  declared_type: string | null;
+  sha256: string;
+  size: number;
+  sniffed_type: string;
+  kind: string;
+  digitization: string;
+  pages: number | null;
+  text_pages: number | null;
+  problem: string | null;
+}
+
 export interface ExchangeDetail extends ExchangeListRow {
-  evidence: unknown[];
+  /**
+   * The analysis's evidence with every overridden label's entries replaced by the override's
+   * (`{ label, value, rule: 'override', detail: { by, at, reason, before } }`).
+   */
+  evidence: LabelEvidence[];
+  /** The analysis's own evidence, overridden labels included (what the labels would rest on without overrides). */
+  analysis_evidence: Evidence[];
+  /** Labels an active override decides (`flow` too when a corrected party decides it). */
+  pinned: string[];
+  /** The active overrides, newest first (their ids are what `DELETE …/overrides/ID` takes). */
+  overrides: OverrideRecord[];
   document_kind: string | null;
   messages: Array<{ id: number; subject: string | null; from_address: string | null; msg_date: Date | null; direction: string | null; mailbox_id: number; mailbox_agency: string }>;
+  attachments: ExchangeAttachment[];
 }
 
 export async function getExchange(db: Queryable, id: number): Promise<ExchangeDetail | null> {
-  const { rows } = await db.query<ExchangeListRow & { evidence: unknown[]; document_kind: string | null }>(
-    `SELECT ${COLUMNS}, e.evidence, d.kind AS document_kind FROM exchanges e LEFT JOIN documents d ON d.id = e.document_id WHERE e.id = $1`,
+  const { rows } = await db.query<ExchangeListRow & { evidence: Evidence[]; override_evidence: LabelEvidence[]; pinned: string[]; document_kind: string | null }>(
+    `SELECT ${COLUMNS}, e.evidence, e.override_evidence, e.pinned, d.kind AS document_kind
+       FROM exchanges e LEFT JOIN documents d ON d.id = e.document_id WHERE e.id = $1`,
     [id],
   );
   const row = rows[0];
   if (!row) return null;
-  const m = await db.query<ExchangeDetail['messages'][number]>(
-    `SELECT m.id, m.subject, m.from_address, m.msg_date, m.direction, m.mailbox_id, b.agency_code AS mailbox_agency
-       FROM exchange_sightings s JOIN messages m ON m.id = s.message_id JOIN mailboxes b ON b.id = m.mailbox_id
-      WHERE s.exchange_id = $1 ORDER BY m.id`,
-    [id],
-  );
-  return { ...row, messages: m.rows };
+  const [m, a, overrides] = await Promise.all([
+    db.query<ExchangeDetail['messages'][number]>(
+      `SELECT m.id, m.subject, m.from_address, m.msg_date, m.direction, m.mailbox_id, b.agency_code AS mailbox_agency
+         FROM exchange_sightings s JOIN messages m ON m.id = s.message_id JOIN mailboxes b ON b.id = m.mailbox_id
+        WHERE s.exchange_id = $1 ORDER BY m.id`,
+      [id],
+    ),
+    db.query<ExchangeAttachment>(
+      `SELECT ma.message_id, ma.position, ma.filename, ma.declared_type, a.sha256, a.size, a.sniffed_type, a.kind, a.digitization,
+              a.pages, a.text_pages, a.problem
+         FROM exchange_sightings s JOIN message_attachments ma ON ma.message_id = s.message_id JOIN attachments a ON a.sha256 = ma.sha256
+        WHERE s.exchange_id = $1 ORDER BY ma.message_id, ma.position`,
+      [id],
+    ),
+    listOverrides(db, { exchangeId: id }),
+  ]);
+  const { override_evidence: overlay, evidence, ...rest } = row;
+  return { ...rest, evidence: mergeEvidence(evidence, overlay, row.pinned), analysis_evidence: evidence, overrides, messages: m.rows, attachments: a.rows };
 }
 
 export interface Counterparty {
@@ -107,4 +149,13 @@ export async function counterparties(db: Queryable, agency: string, start: Date,
     [agency, start, end, limit],
   );
   return rows;
+}
+
+/** The two agencies of an exchange (for scoping a request by id), or null when there is no such exchange. */
+export async function exchangeSides(db: Queryable, id: number): Promise<{ sender_agency: string | null; receiver_agency: string | null } | null> {
+  const { rows } = await db.query<{ sender_agency: string | null; receiver_agency: string | null }>(
+    `SELECT sender_agency, receiver_agency FROM exchanges WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
 }

@@ -130,3 +130,20 @@ export async function unfinishedMessageIds(db: Queryable, mailboxId?: number, st
   );
   return rows.map((r) => r.id);
 }
+
+/** What analyzing a stored message again needs: its raw object, dates and the mailbox's agency. */
+export interface StoredMessage {
+  id: number;
+  sha256: string;
+  internal_date: Date | null;
+  fetched_at: Date;
+  agency_code: string;
+}
+
+export async function findStoredMessage(db: Queryable, id: number): Promise<StoredMessage | null> {
+  const { rows } = await db.query<StoredMessage>(
+    `SELECT m.id, m.sha256, m.internal_date, m.fetched_at, b.agency_code FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE m.id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}

@@ -116,7 +116,8 @@ async function lockExchange(db: Queryable, exchangeId: number): Promise<Exchange
   return row;
 }
 
-async function activeOverrides(db: Queryable, exchangeId: number, directory: DirectoryIndex): Promise<ActiveOverride[]> {
+/** The active overrides of an exchange, checked against the directory, oldest first. */
+export async function activeOverrides(db: Queryable, exchangeId: number, directory: DirectoryIndex): Promise<ActiveOverride[]> {
   const { rows } = await db.query<OverrideRow>(
     `SELECT * FROM exchange_overrides WHERE exchange_id = $1 AND removed_at IS NULL ORDER BY id`,
     [exchangeId],
@@ -195,6 +196,12 @@ function checkActor(by: string | undefined): string {
 }
 
 /**
+ * Work a caller adds to the transaction of a change (the web app's audit_log row), run after the
+ * change is written and before it commits: if it throws, nothing of the change is kept.
+ */
+export type AlsoInTransaction = (tx: Queryable, change: OverrideChange) => Promise<void>;
+
+/**
  * Sets (or replaces) the override of one label of an exchange. The value is checked against the
  * label's domain first (InvalidOverrideError, nothing written).
  */
@@ -202,6 +209,7 @@ export async function setOverride(
   pool: Pool,
   directory: DirectoryIndex,
   o: { exchangeId: number; label: string; value: string; reason: string; by: string },
+  also?: AlsoInTransaction,
 ): Promise<OverrideChange> {
   let parsed;
   try {
@@ -239,7 +247,9 @@ export async function setOverride(
     const labels = [...new Set<OverrideLabel>([parsed.label, ...changedLabels(before, after)])];
     const change = { before: snapshot(before, labels), after: snapshot(after, labels) };
     await audit(tx, { overrideId: Number(row.id), exchangeId: o.exchangeId, action: previous ? 'replace' : 'set', label: parsed.label, ...change, reason, actor: by });
-    return { override: toRecord(row), ...change };
+    const result = { override: toRecord(row), ...change };
+    await also?.(tx, result);
+    return result;
   });
 }
 
@@ -247,14 +257,16 @@ export async function setOverride(
 export async function removeOverride(
   pool: Pool,
   directory: DirectoryIndex,
-  o: { id: number; reason: string; by: string },
+  o: { id: number; reason: string; by: string; exchangeId?: number },
+  also?: AlsoInTransaction,
 ): Promise<OverrideChange> {
   const reason = checkReason(o.reason);
   const by = checkActor(o.by);
   return withTransaction(pool, async (tx) => {
     const found = await tx.query<OverrideRow>(`SELECT * FROM exchange_overrides WHERE id = $1`, [o.id]);
     const target = found.rows[0];
-    if (!target) throw new NotFoundError(`không có sửa đổi / no override with id ${o.id}`);
+    // With `exchangeId` (the web app's URL names both), an override of another exchange is not found.
+    if (!target || (o.exchangeId !== undefined && Number(target.exchange_id) !== o.exchangeId)) throw new NotFoundError(`không có sửa đổi / no override with id ${o.id}`);
     if (target.removed_at) throw new NotFoundError(`sửa đổi ${o.id} đã bị gỡ / override ${o.id} was already removed at ${target.removed_at.toISOString()}`);
     const exchangeId = Number(target.exchange_id);
     const ex = await lockExchange(tx, exchangeId);
@@ -270,8 +282,25 @@ export async function removeOverride(
     const labels = [...new Set<OverrideLabel>([target.label, ...changedLabels(before, after)])];
     const change = { before: snapshot(before, labels), after: snapshot(after, labels) };
     await audit(tx, { overrideId: o.id, exchangeId, action: 'remove', label: target.label, ...change, reason, actor: by });
-    return { override: toRecord(rows[0]), ...change };
+    const result = { override: toRecord(rows[0]), ...change };
+    await also?.(tx, result);
+    return result;
   });
+}
+
+/**
+ * The active overrides of the stored exchanges with these keys (exchange_key, as an analysis plans
+ * them), by key; exchanges without an active override are left out.
+ */
+export async function activeOverridesByKey(db: Queryable, keys: string[], directory: DirectoryIndex): Promise<Map<string, ActiveOverride[]>> {
+  const { rows } = await db.query<{ id: string; exchange_key: string }>(
+    `SELECT DISTINCT x.id, x.exchange_key FROM exchanges x JOIN exchange_overrides o ON o.exchange_id = x.id AND o.removed_at IS NULL
+      WHERE x.exchange_key = ANY($1::text[])`,
+    [keys],
+  );
+  const out = new Map<string, ActiveOverride[]>();
+  for (const r of rows) out.set(r.exchange_key, await activeOverrides(db, Number(r.id), directory));
+  return out;
 }
 
 /** Overrides, newest first: the active ones, or all with `all`. */

@@ -2,9 +2,9 @@
 // functions with the signed-in user and what the request names, and applies the answer to its
 // query, so an agency user's scope is decided here once and enforced on the server for every query.
 //
-// Roles: `admin` sees and changes everything; `analyst` (the Department) reads every agency;
-// `agency` reads its own agency only. A request that names another agency is refused
-// (`forbidden`); a record found by id outside the scope is reported as not found, so its
+// Roles: `admin` sees and changes everything; `analyst` (the Department) reads every agency and
+// may correct labels; `agency` reads its own agency only. A request that names another agency is
+// refused (`forbidden`); a record found by id outside the scope is reported as not found, so its
 // existence is not disclosed either.
 
 export const ROLES = ['admin', 'analyst', 'agency'] as const;
@@ -49,6 +49,14 @@ export function canSeeAgencies(user: WebUser, agencies: Array<string | null>): b
 
 /** Province-wide views (the overview, ranking every agency, the report) are not for agency users. */
 export function canSeeProvince(user: WebUser): boolean {
+  return user.role === 'admin' || user.role === 'analyst';
+}
+
+/**
+ * Correcting an exchange's labels and links (overrides): admins and analysts (issue 7: the
+ * Department "may correct labels"); never an agency user, even on its own exchanges.
+ */
+export function canCorrect(user: WebUser): boolean {
   return user.role === 'admin' || user.role === 'analyst';
 }
 

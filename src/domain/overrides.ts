@@ -15,6 +15,7 @@ import {
   type Evidence,
   type Flow,
   type Form,
+  type Labels,
   type PartyKind,
 } from './types.js';
 
@@ -152,11 +153,38 @@ export interface ActiveOverride {
   at: string;
 }
 
+/**
+ * Who corrected a label, when, why, and the value the analysis gives it (what it would be without
+ * the override). The `detail` of an override's evidence entry: the entry keeps the
+ * `{ label, value, rule, detail }` shape of every evidence entry (DESIGN.md, `inspect`).
+ */
+export interface OverrideDetail {
+  by: string;
+  at: string;
+  reason: string;
+  before: string | boolean | null;
+}
+
+export interface OverrideEvidence {
+  label: OverrideLabel;
+  value: string | boolean | null;
+  rule: 'override';
+  detail: OverrideDetail;
+}
+
+/** An evidence entry of the analysis, or of an override. */
+export type LabelEvidence = Evidence | OverrideEvidence;
+
+export function isOverrideEvidence(e: { rule: string; detail: unknown }): e is OverrideEvidence {
+  return e.rule === 'override' && typeof e.detail === 'object' && e.detail !== null;
+}
+
 export interface EffectiveLabels {
   labels: ExchangeLabelSet;
   /** Labels an override decides (`flow` too when a corrected party decides it). */
   pinned: OverrideLabel[];
-  evidence: Evidence[];
+  /** One entry per override, and the flow's rule when a corrected party decides the flow. */
+  evidence: LabelEvidence[];
 }
 
 function levelOf(side: ExchangeSide, directory: DirectoryIndex): AgencyLevel | null {
@@ -175,7 +203,7 @@ function describeSide(s: ExchangeSide): string {
 export function resolveEffective(computed: ExchangeLabelSet, overrides: ActiveOverride[], directory: DirectoryIndex): EffectiveLabels {
   const labels: ExchangeLabelSet = { ...computed, sender: { ...computed.sender }, receiver: { ...computed.receiver } };
   const pinned = new Set<OverrideLabel>();
-  const evidence: Evidence[] = [];
+  const evidence: LabelEvidence[] = [];
   const byLabel = new Map(overrides.map((o) => [o.label, o]));
   for (const label of OVERRIDE_LABELS) {
     const o = byLabel.get(label);
@@ -211,8 +239,8 @@ export function resolveEffective(computed: ExchangeLabelSet, overrides: ActiveOv
     evidence.push({
       label,
       value: typeof v.value === 'object' && v.value !== null ? describeSide(v.value) : v.value,
-      rule: `override.${o.id}`,
-      detail: `Quản trị viên ${o.by} sửa lúc ${o.at}: ${o.reason}`,
+      rule: 'override',
+      detail: { by: o.by, at: o.at, reason: o.reason, before: labelValue(computed, label) },
     });
   }
   if (!pinned.has('flow') && (pinned.has('sender') || pinned.has('receiver'))) {
@@ -244,4 +272,53 @@ export function labelValue(set: ExchangeLabelSet, label: OverrideLabel): string 
 /** Labels whose values differ between two label sets. */
 export function changedLabels(a: ExchangeLabelSet, b: ExchangeLabelSet): OverrideLabel[] {
   return OVERRIDE_LABELS.filter((l) => labelValue(a, l) !== labelValue(b, l));
+}
+
+/**
+ * The evidence of an exchange as shown (API, pages, `inspect --message`): the analysis's entries,
+ * with those of every pinned label replaced, in place, by the overrides' (and a corrected party's
+ * flow rule); pinned labels the analysis gives no entry for (document, sender, receiver) follow at
+ * the end. Entries of labels no override touches are kept as they are.
+ */
+export function mergeEvidence(computed: readonly Evidence[], overlay: readonly LabelEvidence[], pinned: readonly string[]): LabelEvidence[] {
+  const pinnedSet = new Set(pinned);
+  const placed = new Set<string>();
+  const out: LabelEvidence[] = [];
+  for (const e of computed) {
+    if (!pinnedSet.has(e.label)) {
+      out.push(e);
+      continue;
+    }
+    if (placed.has(e.label)) continue;
+    placed.add(e.label);
+    out.push(...overlay.filter((o) => o.label === e.label));
+  }
+  for (const label of pinned) if (!placed.has(label)) out.push(...overlay.filter((o) => o.label === label));
+  return out;
+}
+
+/** One exchange of an analysis (`inspect`): its labels, evidence, document and sides. */
+export interface AnalyzedExchange {
+  labels: Labels;
+  evidence: Evidence[];
+  documentRef: string | null;
+  sender: ExchangeSide;
+  receiver: ExchangeSide;
+}
+
+/**
+ * An exchange of a fresh analysis with the active overrides of the stored exchange applied:
+ * `inspect --message` shows what the statistics count. The analysis's labels are the computed
+ * ones (an override's `before`); without overrides the exchange comes back as it is.
+ */
+export function applyOverrides(e: AnalyzedExchange, overrides: ActiveOverride[], directory: DirectoryIndex): { labels: Labels; evidence: LabelEvidence[]; documentRef: string | null } {
+  if (overrides.length === 0) return { labels: e.labels, evidence: e.evidence, documentRef: e.documentRef };
+  const computed: ExchangeLabelSet = { ...e.labels, document: e.documentRef, sender: { kind: e.sender.kind, agencyCode: e.sender.agencyCode }, receiver: { kind: e.receiver.kind, agencyCode: e.receiver.agencyCode } };
+  const eff = resolveEffective(computed, overrides, directory);
+  const l = eff.labels;
+  return {
+    labels: { form: l.form, digitization: l.digitization, signed: l.signed, flow: l.flow, secret: l.secret },
+    evidence: mergeEvidence(e.evidence, eff.evidence, eff.pinned),
+    documentRef: l.document,
+  };
 }

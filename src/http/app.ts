@@ -20,6 +20,7 @@ import { EdocError, ForbiddenError, NotFoundError, WebInputError } from '../erro
 import type { Queues } from '../queue/queues.js';
 import { registerApi } from './api.js';
 import { registerAuth } from './auth.js';
+import { registerCorrections } from './corrections.js';
 import { metricsRegistry } from './metrics.js';
 import { registerPages } from './web.js';
 import { layout, STYLESHEET } from './views/html.js';
@@ -167,6 +168,7 @@ export function buildApp(rt: AppDeps, opts: AppOptions = {}): FastifyInstance {
     registerAuth(scope, rt);
     registerApi(scope, rt, { now, queues: opts.queues });
     registerPages(scope, rt, { now, queues: opts.queues });
+    registerCorrections(scope, rt, { now, queues: opts.queues });
   });
   return app;
 }

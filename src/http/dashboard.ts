@@ -141,7 +141,11 @@ export async function exchangeDetail(d: Deps, user: WebUser, id: number): Promis
   const e = await getExchange(d.pool, id);
   if (!e || !canSeeAgencies(user, [e.sender_agency, e.receiver_agency])) throw new NotFoundError(`không có lượt trao đổi / no exchange ${id}`);
   // An agency user sees the messages of its own mailboxes only.
-  if (user.role === 'agency') e.messages = e.messages.filter((m) => m.mailbox_agency === user.agencyCode);
+  if (user.role === 'agency') {
+    e.messages = e.messages.filter((m) => m.mailbox_agency === user.agencyCode);
+    const seen = new Set(e.messages.map((m) => m.id));
+    e.attachments = e.attachments.filter((a) => seen.has(a.message_id));
+  }
   return e;
 }
 

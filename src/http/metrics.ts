@@ -1,7 +1,8 @@
 // Prometheus metrics, read from Postgres at scrape time (the system of record, so every worker on
 // every host is covered without pushing anything): messages and bytes synced, messages by state,
-// lag and last error per mailbox, exchanges. Rendered with prom-client.
-import { Gauge, Registry } from 'prom-client';
+// lag and last error per mailbox, exchanges; and the process's own metrics. Rendered with
+// prom-client. Worker processes export their jobs on a port of their own (src/queue/worker-metrics.ts).
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Queryable } from '../db/pool.js';
 
 interface MailboxFacts {
@@ -18,6 +19,8 @@ export type MetricsRegistry = Registry & { refresh(): Promise<void> };
 
 export function metricsRegistry(db: Queryable, now: () => Date = () => new Date()): MetricsRegistry {
   const registry = new Registry();
+  // The serving process's own health (memory, CPU, event loop), named as the workers' are.
+  collectDefaultMetrics({ register: registry, prefix: 'edocwatch_' });
   const labelNames = ['mailbox', 'agency'] as const;
   const messages = new Gauge({ name: 'edocwatch_messages_synced', help: 'Messages stored for a mailbox (one per mail, all time).', labelNames, registers: [registry] });
   const bytes = new Gauge({ name: 'edocwatch_bytes_synced', help: 'Bytes of the messages stored for a mailbox.', labelNames, registers: [registry] });

@@ -10,11 +10,11 @@ import { parseExchangeFilter } from '../domain/exchange-filter.js';
 import { quarterOf } from '../domain/period.js';
 import { EdocError } from '../errors.js';
 import { periodParam, rankParam, type RouteOptions } from './api.js';
-import { agencyPage, exchangeDetail, exchangePage, mailboxesFor, overview, queueHealth } from './dashboard.js';
+import { agencyPage, exchangePage, mailboxesFor, overview, queueHealth } from './dashboard.js';
 import { addMailbox, changeMailbox, parseMailboxChange, parseNewMailbox, syncNow } from './mailbox-admin.js';
 import { layout, type Html } from './views/html.js';
 import { t } from './views/i18n.js';
-import { agencyBody, exchangeBody, exchangesBody, mailboxesBody, overviewBody, queuesBody } from './views/pages.js';
+import { agencyBody, exchangesBody, mailboxesBody, overviewBody, queuesBody } from './views/pages.js';
 
 type Query = Record<string, unknown>;
 
@@ -43,10 +43,7 @@ export function registerPages(app: FastifyInstance, deps: { pool: Pool; config: 
     return page(req, reply, `${t(req.lang, 'nav.exchanges')} — ${p.filter.period.id}`, exchangesBody(p, req.lang, user(req).role === 'agency'));
   });
 
-  app.get('/exchanges/:id', { schema: { hide: true, params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } } } }, async (req, reply) => {
-    const e = await exchangeDetail(d, user(req), Number((req.params as { id: string }).id));
-    return page(req, reply, `${t(req.lang, 'nav.exchanges')} #${e.id}`, exchangeBody(e, req.lang));
-  });
+  // One exchange (GET /exchanges/:id) and its corrections: src/http/corrections.ts.
 
   const mailboxesPage = async (req: FastifyRequest, reply: FastifyReply, notice: { ok: boolean; text: string } | null, status = 200) => {
     const [list, agencies] = await Promise.all([mailboxesFor(d, user(req)), listAgencies(deps.pool)]);

@@ -1,10 +1,12 @@
 // A long-running worker process: the given queues' workers until SIGINT/SIGTERM, then a graceful
 // shutdown (running jobs finish, nothing new is taken). Shared by `edocwatch worker` and the
 // per-queue entry points in workers/.
+import { ConfigError } from '../config/config.js';
 import { EdocError, UsageError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { QUEUE_NAMES, type QueueName } from './queues.js';
 import { checkRedis, startWorkers } from './workers.js';
+import { serveWorkerMetrics, workerMetrics, type MetricsListener } from './worker-metrics.js';
 import { IdleWatchers, requeueUnfinished, schedulePolls } from './schedule.js';
 import { scheduleReports } from '../report/schedule.js';
 
@@ -21,6 +23,19 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
   try {
     await checkRedis(rt);
     const set = startWorkers(rt, names);
+    let metrics: MetricsListener | null = null;
+    const { port, host } = rt.config.workerMetrics;
+    if (port !== null) {
+      const m = workerMetrics();
+      for (const w of set.workers) m.observe(w);
+      try {
+        metrics = await serveWorkerMetrics(m.registry, port, host);
+      } catch (err) {
+        await set.close();
+        throw new ConfigError([`worker_metrics.port (EDOCWATCH_WORKER_METRICS_PORT): cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+      }
+      rt.log.info({ host, port: metrics.port }, 'worker metrics at /metrics');
+    }
     rt.log.info({ queues: names }, 'workers started');
     // Re-derive the work from Postgres: poll schedules for the mailboxes, jobs for unfinished messages.
     const idle = names.includes('sync') && rt.config.sync.idle ? new IdleWatchers(rt) : null;
@@ -41,6 +56,7 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     clearInterval(timer);
     await idle?.stop();
     await set.close();
+    await metrics?.close();
     return 0;
   } finally {
     await rt.close();

@@ -26,13 +26,14 @@ export class WebClient {
     return r;
   }
 
-  async send(method: 'POST' | 'PATCH', url: string, body: Record<string, unknown> | string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  /** A state change; a DELETE may go without a body (`undefined`). */
+  async send(method: 'POST' | 'PATCH' | 'DELETE', url: string, body: Record<string, unknown> | string | undefined, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const form = typeof body === 'string';
     const r = await this.app.inject({
       method,
       url,
-      headers: { cookie: this.cookieHeader(), 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', ...headers },
-      payload: body,
+      headers: { cookie: this.cookieHeader(), ...(body === undefined ? {} : { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { payload: body }),
     });
     this.keep(r);
     return r;

@@ -2,7 +2,10 @@
 // `stats --json` with it, and removing it brings them back; it survives `reanalyze` from the raw
 // store; the audit trail records who, when, before, after and why and refuses to be rewritten; a
 // bad value is refused with exit 2 and writes nothing. Re-analysis after a directory change
-// relabels and reports what changed; threads join replies by In-Reply-To and by subject.
+// relabels and reports what changed; threads join replies by In-Reply-To and by subject;
+// `inspect --message` shows a stored message's labels with its overrides applied.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDirectoryFile } from '../../src/config/directory-file.js';
 import { upsertAgencies } from '../../src/db/agencies.js';
@@ -225,5 +228,47 @@ describe('corrections, re-analysis and threads', () => {
     expect(missing.stderr).toContain('999999');
     expect(await count()).toBe(n);
     expect((await cli('override', 'remove', '999999', '--reason', 'x')).code).toBe(1);
+  });
+
+  it('inspect --message shows what the statistics count: the overridden labels with who, when, why and the analysis value', async () => {
+    type Inspected = { labels: Record<string, unknown>; evidence: Array<Record<string, unknown>>; exchanges: Array<{ document: string | null; labels: Record<string, unknown> }> };
+    const [ex] = await exchangeOf(ids[0] as number);
+    const receiver = await cli('override', 'set', '--exchange', String(ex?.id), '--label', 'receiver', '--value', '000.00.00.H30', '--reason', 'Thực tế trình UBND tỉnh', '--by', 'tranthib');
+    expect(receiver.code).toBe(0);
+    const r = await cli('inspect', '--message', String(ids[0]));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as Inspected;
+    // The contract of DESIGN.md holds: the same keys, every evidence entry { label, value, rule, detail }.
+    expect(Object.keys(j).sort()).toEqual(['attachments', 'evidence', 'exchanges', 'labels', 'message', 'parties', 'refs']);
+    expect(Object.keys(j.labels)).toEqual(['form', 'digitization', 'signed', 'flow', 'secret']);
+    for (const e of j.evidence) expect(Object.keys(e).sort()).toEqual(['detail', 'label', 'rule', 'value']);
+    expect(j.labels).toMatchObject({ form: 'hybrid', flow: 'to_province_pc' });
+    expect(j.exchanges[0]?.labels).toEqual(j.labels);
+    expect(j.evidence.filter((e) => e.label === 'form')).toEqual([
+      { label: 'form', value: 'hybrid', rule: 'override', detail: { by: 'nguyenvana', at: expect.stringMatching(/^2\d{3}-/), reason: 'Có bản giấy gửi kèm qua bưu điện', before: 'electronic' } },
+    ]);
+    expect(j.evidence.filter((e) => e.label === 'receiver')).toEqual([
+      { label: 'receiver', value: '000.00.00.H30', rule: 'override', detail: expect.objectContaining({ by: 'tranthib', before: '000.00.02.H30' }) },
+    ]);
+    // The flow follows the corrected receiver, by the flow rules.
+    expect(j.evidence.filter((e) => e.label === 'flow')).toEqual([{ label: 'flow', value: 'to_province_pc', rule: expect.stringMatching(/^flow\./), detail: expect.stringContaining('000.00.00.H30') }]);
+
+    // The same mail as a file: the analysis alone, as before.
+    const { rows } = await pool.query<{ sha256: string }>(`SELECT sha256 FROM messages WHERE id = $1`, [ids[0]]);
+    const file = path.join(t.rawStore, 'inspect-me.eml');
+    writeFileSync(file, await new RawStore(t.rawStore, false).get(rows[0]?.sha256 as string));
+    const plain = JSON.parse((await cli('inspect', file, '--agency', STC)).stdout) as Inspected;
+    expect(plain.labels).toMatchObject({ form: 'electronic', flow: 'inter_agency' });
+    expect(plain.evidence.some((e) => e.rule === 'override')).toBe(false);
+
+    const missing = await cli('inspect', '--message', '999999');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('999999');
+    for (const args of [['inspect'], ['inspect', file, '--message', String(ids[0])], ['inspect', '--message', String(ids[0]), '--agency', STC]]) {
+      const bad = await cli(...args);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^edocwatch: .*--message/);
+    }
   });
 });

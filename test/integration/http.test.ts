@@ -35,7 +35,7 @@ describe('the HTTP app', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('exposes Prometheus metrics per mailbox from Postgres: messages, bytes, lag, last error', async () => {
+  it('exposes Prometheus metrics per mailbox from Postgres (messages, bytes, lag, last error) and of its process', async () => {
     const { insertMailbox } = await import('../../src/db/mailboxes.js');
     const id = await insertMailbox(pool, { agencyCode: '000.00.03.H30', host: '127.0.0.1', port: 1, security: 'none', username: 'metrics', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
     await pool.query(`UPDATE mailboxes SET last_success_at = $2, last_error = 'E' WHERE id = $1`, [id, new Date('2026-08-15T02:59:00Z')]);
@@ -52,6 +52,8 @@ describe('the HTTP app', () => {
     expect(r.body).toContain(`edocwatch_mailbox_error${labels} 1`);
     expect(r.body).toContain('edocwatch_messages{state="analyzed"} 1');
     expect(r.body).toContain('edocwatch_messages{state="pending"} 0');
+    // The serving process's own health, named as the workers' is.
+    expect(r.body).toMatch(/^edocwatch_process_resident_memory_bytes \d+$/m);
   });
 
   const signedIn = async (app: ReturnType<typeof buildApp>) => {

@@ -1,7 +1,8 @@
 // The web app's API and pages scoped by role, on a real Postgres and Redis through Fastify's inject
 // (no port): every endpoint tried as admin, analyst and agency user, including other agencies'
-// ids; sign-in limits, CSRF, sessions ended by `user disable`, security headers, keyset pages and
-// exports. Data from the demo generator, analyzed by the real pipeline code.
+// ids; label corrections (who may correct, the figures that follow, the audit); sign-in limits,
+// CSRF, sessions ended by `user disable`, security headers, keyset pages and exports. Data from
+// the demo generator, analyzed by the real pipeline code.
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
@@ -230,6 +231,103 @@ describe('web API scoped by role', () => {
     expect(log.some((e) => e.action === 'login' && e.actor === 'stc')).toBe(true);
   });
 
+  it('lets admins and analysts correct a label, never an agency user; the statistics follow and the change is audited', async () => {
+    type Kpi = { numerator: number; denominator: number };
+    type Item = { id: number; document: string | null; form: string | null; secret: boolean; sender_agency: string | null; receiver_agency: string | null };
+    const all = ((await clients.analyst.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Item[] }).items;
+    const mine = ((await clients.agency.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Item[] }).items;
+    // A document with a form counts in K6's denominator when electronic, not when hybrid.
+    const target = all.find((e) => e.document !== null && e.form !== null && !e.secret) as Item;
+    const foreign = all.find((e) => e.sender_agency !== OWN && e.receiver_agency !== OWN) as Item;
+    expect(target).toBeDefined();
+    expect(foreign).toBeDefined();
+    expect(mine.length).toBeGreaterThan(0);
+    const id = target.id;
+    const own = (mine[0] as Item).id;
+    const from = target.form as string;
+    const to = from === 'electronic' ? 'hybrid' : 'electronic';
+    const delta = to === 'hybrid' ? -1 : 1;
+    const k6 = async (): Promise<{ overview: Kpi; stats: Kpi }> => {
+      const ov = (await clients.analyst.get('/api/overview?period=2026-Q3')).json() as { province: Record<string, Kpi> };
+      const st = (await clients.admin.get('/api/stats?period=2026-Q3')).json() as { province: Record<string, Kpi> };
+      return { overview: ov.province.K6 as Kpi, stats: st.province.K6 as Kpi };
+    };
+    const before = await k6();
+    const body = { label: 'form', value: to, reason: 'Đối chiếu sổ văn bản: sửa hình thức' };
+    const tokens = { admin: await clients.admin.apiToken(), analyst: await clients.analyst.apiToken(), agency: await clients.agency.apiToken() };
+
+    // An agency user may not correct, on its own exchange or another agency's; it reads its own history only.
+    for (const ex of [own, foreign.id, id, 999999]) {
+      const r = await clients.agency.send('POST', `/api/exchanges/${ex}/overrides`, body, { 'x-csrf-token': tokens.agency });
+      expect(r.statusCode, r.body).toBe(403);
+      expect(Object.keys(r.json() as object).sort()).toEqual(['error', 'message']);
+      expect((await clients.agency.send('POST', `/exchanges/${ex}/overrides`, new URLSearchParams({ _csrf: tokens.agency, ...body }).toString(), { accept: 'text/html' })).statusCode).toBe(403);
+    }
+    expect((await clients.agency.get(`/api/exchanges/${foreign.id}/overrides`)).statusCode).toBe(404);
+    expect((await clients.agency.get(`/api/exchanges/${own}/overrides`)).json()).toEqual({ exchange: own, active: [], history: [] });
+    // Refused before anything changes: no CSRF token, no reason, a value outside the label's domain, an unknown exchange.
+    expect((await clients.analyst.send('POST', `/api/exchanges/${id}/overrides`, body)).json()).toMatchObject({ error: 'csrf' });
+    const noReason = await clients.analyst.send('POST', `/api/exchanges/${id}/overrides`, { ...body, reason: '  ' }, { 'x-csrf-token': tokens.analyst });
+    expect(noReason.statusCode).toBe(400);
+    expect((noReason.json() as { message: string }).message).toContain('a reason is required');
+    const badValue = await clients.analyst.send('POST', `/api/exchanges/${id}/overrides`, { ...body, value: 'paper' }, { 'x-csrf-token': tokens.analyst });
+    expect(badValue.statusCode).toBe(400);
+    expect((badValue.json() as { message: string }).message).toContain('electronic|hybrid');
+    expect((await clients.admin.send('POST', '/api/exchanges/999999/overrides', body, { 'x-csrf-token': tokens.admin })).statusCode).toBe(404);
+    expect(await k6()).toEqual(before);
+
+    // The analyst corrects the form: the document enters or leaves K6's denominator at once.
+    const set = await clients.analyst.send('POST', `/api/exchanges/${id}/overrides`, body, { 'x-csrf-token': tokens.analyst });
+    expect(set.statusCode, set.body).toBe(201);
+    const change = set.json() as { override: { id: number; by: string; label: string; value: string }; before: unknown; after: unknown };
+    expect(change).toMatchObject({ override: { by: 'analyst', label: 'form', value: to }, before: { form: from }, after: { form: to } });
+    const during = await k6();
+    expect(during.overview.denominator).toBe(before.overview.denominator + delta);
+    expect(during.stats.denominator).toBe(before.stats.denominator + delta);
+    // The exchange shows the override as the form's evidence: who, when, why, the analysis's value.
+    const detail = (await clients.admin.get(`/api/exchanges/${id}`)).json() as { form: string; pinned: string[]; evidence: Array<{ label: string; rule: string; value: unknown; detail: unknown }>; overrides: Array<{ id: number }> };
+    expect(detail.form).toBe(to);
+    expect(detail.pinned).toEqual(['form']);
+    expect(detail.overrides.map((o) => o.id)).toEqual([change.override.id]);
+    expect(detail.evidence.filter((e) => e.label === 'form')).toEqual([
+      { label: 'form', value: to, rule: 'override', detail: { by: 'analyst', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), reason: body.reason, before: from } },
+    ]);
+    expect(detail.evidence.some((e) => e.label === 'digitization' && e.rule.startsWith('digitization.'))).toBe(true);
+
+    // Removing needs the right exchange and a reason; then the figures are back.
+    const path = `/api/exchanges/${id}/overrides/${change.override.id}`;
+    expect((await clients.agency.send('DELETE', path, { reason: 'x' }, { 'x-csrf-token': tokens.agency })).statusCode).toBe(403);
+    expect((await clients.admin.send('DELETE', `/api/exchanges/${foreign.id === id ? own : foreign.id}/overrides/${change.override.id}`, { reason: 'x' }, { 'x-csrf-token': tokens.admin })).statusCode).toBe(404);
+    expect((await clients.admin.send('DELETE', path, undefined, { 'x-csrf-token': tokens.admin })).statusCode).toBe(400);
+    const removed = await clients.admin.send('DELETE', `${path}?reason=${encodeURIComponent('Kiểm tra lại: giữ như phân tích')}`, undefined, { 'x-csrf-token': tokens.admin });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(removed.json()).toMatchObject({ override: { removedBy: 'admin' }, before: { form: to }, after: { form: from } });
+    expect(await k6()).toEqual(before);
+    expect((await clients.admin.send('DELETE', path, { reason: 'again' }, { 'x-csrf-token': tokens.admin })).statusCode).toBe(404);
+
+    // Who, when, before, after, why: in the exchange's history and in the audit log.
+    const h = (await clients.analyst.get(`/api/exchanges/${id}/overrides`)).json() as { active: unknown[]; history: Array<{ action: string; actor: string; before: unknown; after: unknown; reason: string }> };
+    expect(h.active).toEqual([]);
+    expect(h.history.map((a) => [a.action, a.actor, a.before, a.after])).toEqual([
+      ['set', 'analyst', { form: from }, { form: to }],
+      ['remove', 'admin', { form: to }, { form: from }],
+    ]);
+    const log = (await clients.admin.get('/api/audit')).json() as Array<{ action: string; actor: string; target: string; detail: { reason: string } }>;
+    expect(log.filter((e) => e.target === `exchange:${id}`).map((e) => [e.action, e.actor, e.detail.reason])).toEqual([
+      ['override_remove', 'admin', 'Kiểm tra lại: giữ như phân tích'],
+      ['override_set', 'analyst', body.reason],
+    ]);
+
+    // The page: a correction form per label for the analyst, none for the agency user, the history below.
+    const page = (await clients.analyst.get(`/exchanges/${id}?lang=vi`, { accept: 'text/html' })).body;
+    expect(page.match(/<form method="post" action="\/exchanges\/\d+\/overrides" class="correct"/g)).toHaveLength(8);
+    expect(page).toContain('Lịch sử sửa đổi');
+    expect(page).toContain('Kiểm tra lại: giữ như phân tích');
+    const agencyPage = (await clients.agency.get(`/exchanges/${own}?lang=en`, { accept: 'text/html' })).body;
+    expect(agencyPage).toContain('Correction history');
+    expect(agencyPage).not.toContain('class="correct"');
+  });
+
   it('limits failed sign-ins per account, audits them, and never reveals which names exist', async () => {
     const c = new WebClient(app());
     for (let i = 0; i < 3; i++) expect((await c.signIn('analyst', 'wrong password here')).statusCode).toBe(401);
@@ -302,6 +400,8 @@ describe('web API scoped by role', () => {
     expect(String(login.headers['set-cookie'])).toContain('Secure');
     const docs = await proxied.inject({ url: '/api/docs/json' });
     expect(docs.statusCode).toBe(200);
-    expect(Object.keys((docs.json() as { paths: object }).paths)).toEqual(expect.arrayContaining(['/api/overview', '/api/exchanges', '/api/exchanges/{id}', '/api/mailboxes']));
+    expect(Object.keys((docs.json() as { paths: object }).paths)).toEqual(
+      expect.arrayContaining(['/api/overview', '/api/exchanges', '/api/exchanges/{id}', '/api/mailboxes', '/api/exchanges/{id}/overrides', '/api/exchanges/{id}/overrides/{overrideId}']),
+    );
   });
 });

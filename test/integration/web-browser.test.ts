@@ -1,8 +1,9 @@
 // The dashboard in a real browser: playwright-core driving Debian's chromium (installed by
 // `scripts/services.sh up --browser`, never a downloaded build) against `serve`'s app on a loopback
 // port, with data from the demo generator. Signs in, reads the overview, filters exchanges, adds a
-// mailbox whose connection is tested against the test Dovecot, downloads an export. A screenshot
-// of each page goes to out/screenshots/ as a test artifact.
+// mailbox whose connection is tested against the test Dovecot, downloads an export, and (as an
+// analyst) corrects a label and sees the overview's KPI move. A screenshot of each page goes to
+// out/screenshots/ as a test artifact.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -44,6 +45,7 @@ describe('the dashboard in chromium', () => {
     await loadDemoData(pool, { count: 24, period: '2026-Q3', attachmentShare: 0.2 });
     process.env.WEB_PW = PW;
     expect((await cli('user', 'add', '--name', 'quantri', '--role', 'admin', '--password-env', 'WEB_PW')).code).toBe(0);
+    expect((await cli('user', 'add', '--name', 'chuyenvien', '--role', 'analyst', '--password-env', 'WEB_PW')).code).toBe(0);
     app = buildApp({ pool, config: t.config }, { now: () => new Date('2026-10-05T03:00:00Z'), queues: () => queues });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu', '--disable-dev-shm-usage'] });
@@ -137,5 +139,50 @@ describe('the dashboard in chromium', () => {
     await page.goto(`${base}/admin/queues`);
     expect(await page.locator('table.queues tr[data-queue=sync]').count()).toBe(1);
     await shot('07-queues');
+  });
+
+  it('corrects a label as an analyst and sees the KPI change on the overview', async () => {
+    // A context of its own: the analyst's session beside the admin's.
+    const analyst = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const k6Denominator = async () => Number(await analyst.locator('table.kpis tr[data-kpi=K6] td').nth(4).textContent());
+    await analyst.goto(`${base}/overview?period=2026-Q3`);
+    await analyst.fill('input[name=name]', 'chuyenvien');
+    await analyst.fill('input[name=password]', PW);
+    await analyst.click('button[type=submit]');
+    await analyst.waitForURL(/\/overview\?period=2026-Q3$/);
+    const before = await k6Denominator();
+
+    // An exchange that transmits a document (K6 counts electronic documents; a hybrid one is not).
+    await analyst.goto(`${base}/exchanges?period=2026-Q3`);
+    const rows = analyst.locator('table.exchanges tbody tr');
+    let id: string | null = null;
+    let form = '';
+    for (let i = 0; i < (await rows.count()) && !id; i++) {
+      const cells = rows.nth(i).locator('td');
+      const doc = ((await cells.nth(1).textContent()) ?? '').trim();
+      form = ((await cells.nth(5).textContent()) ?? '').trim();
+      if (doc !== '—' && !doc.includes('mật') && (form === 'electronic' || form === 'hybrid')) id = await rows.nth(i).getAttribute('data-id');
+    }
+    expect(id).not.toBeNull();
+    const to = form === 'electronic' ? 'hybrid' : 'electronic';
+    await analyst.goto(`${base}/exchanges/${id as string}`);
+    const correct = analyst.locator('form.correct[data-label=form]');
+    await correct.locator('select[name=value]').selectOption(to);
+    await correct.locator('input[name=reason]').fill('Đối chiếu sổ văn bản đi: sửa hình thức');
+    await correct.locator('button[type=submit]').click();
+    await analyst.waitForURL(/done=corrected$/);
+    expect(await analyst.textContent('p.notice')).toContain('Đã sửa nhãn');
+    const row = analyst.locator('table.labels tr[data-label=form]');
+    expect(await row.getAttribute('class')).toBe('overridden');
+    expect(await row.locator('.override').textContent()).toContain('chuyenvien');
+    expect(await analyst.locator('table.history tbody tr').count()).toBe(1);
+    await analyst.screenshot({ path: path.join(SHOTS, '08-label-corrected.png'), fullPage: true });
+
+    await analyst.goto(`${base}/overview?period=2026-Q3`);
+    expect(await k6Denominator()).toBe(before + (to === 'hybrid' ? -1 : 1));
+    await analyst.screenshot({ path: path.join(SHOTS, '09-overview-after-correction.png'), fullPage: true });
+    const { rows: audited } = await pool.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE action = 'override_set' AND target = $1`, [`exchange:${id as string}`]);
+    expect(audited).toEqual([{ actor: 'chuyenvien' }]);
+    await analyst.context().close();
   });
 });

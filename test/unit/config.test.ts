@@ -36,6 +36,12 @@ describe('configuration', () => {
     expect(problems.join('\n')).toContain('analyze.concurrency (EDOCWATCH_ANALYZE_CONCURRENCY)');
   });
 
+  it('turns the worker metrics listener on with a port, and refuses a port out of range', () => {
+    expect(loadConfig({}).workerMetrics).toEqual({ port: null, host: '127.0.0.1' });
+    expect(loadConfig({ EDOCWATCH_WORKER_METRICS_PORT: '9464', EDOCWATCH_WORKER_METRICS_HOST: '0.0.0.0' }).workerMetrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(() => loadConfig({ EDOCWATCH_WORKER_METRICS_PORT: '70000' })).toThrow(/worker_metrics\.port \(EDOCWATCH_WORKER_METRICS_PORT\)/);
+  });
+
   it('reads the seeds of a Redis Cluster from REDIS_CLUSTER, and refuses a seed without a port', () => {
     expect(loadConfig({}).redisCluster).toEqual([]);
     expect(loadConfig({ REDIS_CLUSTER: '10.0.0.1:7000, redis-b:7001,[::1]:7002' }).redisCluster).toEqual(['10.0.0.1:7000', 'redis-b:7001', '[::1]:7002']);

@@ -1,6 +1,6 @@
 // Role scoping of the web app (src/domain/access.ts): what each role may query.
 import { describe, expect, it } from 'vitest';
-import { agencyScope, canAdminister, canSeeAgencies, canSeeProvince, homePath, isRole, type WebUser } from '../../src/domain/access.js';
+import { agencyScope, canAdminister, canCorrect, canSeeAgencies, canSeeProvince, homePath, isRole, type WebUser } from '../../src/domain/access.js';
 
 const admin: WebUser = { id: 1, name: 'a', role: 'admin', agencyCode: null };
 const analyst: WebUser = { id: 2, name: 'b', role: 'analyst', agencyCode: null };
@@ -43,6 +43,10 @@ describe('record visibility and role rights', () => {
   it('keeps the province for admins and analysts, administration for admins', () => {
     expect([admin, analyst, agency].map(canSeeProvince)).toEqual([true, true, false]);
     expect([admin, analyst, agency].map(canAdminister)).toEqual([true, false, false]);
+  });
+
+  it('lets admins and analysts correct labels, never an agency user', () => {
+    expect([admin, analyst, agency, orphan].map(canCorrect)).toEqual([true, true, false, false]);
   });
 
   it('lands each role on its home', () => {

@@ -87,6 +87,8 @@ th{background:#e8edf3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .below-mark{color:#b3261e;font-weight:bold}.met{color:#146c2e}.error{color:#b3261e}.notice{color:#146c2e}
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.5rem 0}form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 form.stack label{display:block;margin:.4rem 0}form.stack input,form.stack select{min-width:18rem}
-.exports a{margin-right:.8rem}.chart{background:#fff;border:1px solid #d0d5dc}.muted{color:#5f6b7a}
+.exports a{margin-right:.8rem}form.correct{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;margin:0}
+tr.overridden td{background:#fff8e1}.override form{margin-top:.3rem}.ev+.ev{margin-top:.2rem}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}.chart{background:#fff;border:1px solid #d0d5dc}.muted{color:#5f6b7a}
 pre{white-space:pre-wrap;background:#fff;border:1px solid #d0d5dc;padding:.5rem}
 `;

@@ -1,7 +1,6 @@
 // The dashboard's pages as HTML bodies (the frame is layout() in html.ts). Pure: data in, markup
 // out; the routes in src/http/web.ts fetch the data (src/http/dashboard.ts) and pick the language.
 import type { ExchangePage, Overview, AgencyPage, QueueHealth } from '../dashboard.js';
-import type { ExchangeDetail } from '../../db/exchange-list.js';
 import { filterQuery } from '../../domain/exchange-filter.js';
 import { KPI_IDS, type KpiId, type KpiValue } from '../../domain/kpi.js';
 import { FLOWS, FORMS } from '../../domain/types.js';
@@ -104,29 +103,6 @@ export function exchangesBody(p: ExchangePage, lang: Lang, agencyLocked: boolean
   ${p.items.map((e) => h`<tr data-id="${e.id}"><td>${fmtDate(e.msg_date, lang)}</td><td>${e.document ?? '—'}${e.secret ? h` <span class="below-mark">mật</span>` : ''}</td><td>${e.sender_address ?? ''}<br><span class="muted">${e.sender_agency ?? e.sender_kind}</span></td><td>${e.receiver_address ?? ''}<br><span class="muted">${e.receiver_agency ?? e.receiver_kind}</span></td><td>${flowText(lang, e.flow)}</td><td>${e.form ?? '—'}</td><td>${e.digitization}</td><td>${e.signed ? t(lang, 'yes') : t(lang, 'no')}</td><td><a href="/exchanges/${e.id}">${t(lang, 'details')}</a></td></tr>`)}
   </tbody></table>`}
   <p>${f.cursor ? h`<a href="/exchanges?${q}">${t(lang, 'first')}</a> ` : ''}${p.next ? h`<a rel="next" href="/exchanges?${filterQuery(f, { cursor: p.next })}">${t(lang, 'next')} →</a>` : ''}</p>`;
-}
-
-export function exchangeBody(e: ExchangeDetail, lang: Lang): Html {
-  const row = (k: string, v: unknown) => h`<tr><th>${k}</th><td>${v === null || v === undefined ? '—' : v}</td></tr>`;
-  return h`<table class="exchange">
-    ${row(t(lang, 'date'), fmtDate(e.msg_date, lang))}
-    ${row(t(lang, 'document'), e.document ? `${e.document}${e.document_kind ? ` (${e.document_kind})` : ''}` : null)}
-    ${row(t(lang, 'sender'), `${e.sender_address ?? ''} — ${e.sender_agency ?? e.sender_kind}`)}
-    ${row(t(lang, 'receiver'), `${e.receiver_address ?? ''} — ${e.receiver_agency ?? e.receiver_kind}`)}
-    ${row(t(lang, 'flow'), flowText(lang, e.flow))}
-    ${row(t(lang, 'form'), e.form)}
-    ${row(t(lang, 'digitization'), e.digitization)}
-    ${row(t(lang, 'signed'), e.signed ? t(lang, 'yes') : t(lang, 'no'))}
-    ${row('mật / secret', e.secret ? t(lang, 'yes') : t(lang, 'no'))}
-  </table>
-  <h2>${t(lang, 'evidence')}</h2>
-  ${(e.evidence as Array<Record<string, unknown>>).length === 0 ? h`<p>${t(lang, 'none')}</p>` : h`<table class="evidence"><thead><tr><th>label</th><th>value</th><th>rule</th><th>detail</th></tr></thead><tbody>
-  ${(e.evidence as Array<Record<string, unknown>>).map((v) => h`<tr><td>${String(v.label ?? '')}</td><td>${String(v.value ?? '')}</td><td>${String(v.rule ?? '')}</td><td>${typeof v.detail === 'string' ? v.detail : JSON.stringify(v.detail ?? '')}</td></tr>`)}
-  </tbody></table>`}
-  <h2>${t(lang, 'messages')}</h2>
-  <table><thead><tr><th>${t(lang, 'date')}</th><th>${t(lang, 'subject')}</th><th>From</th><th>${t(lang, 'mailboxes')}</th></tr></thead><tbody>
-  ${e.messages.map((m) => h`<tr><td>${fmtDate(m.msg_date, lang)}</td><td>${m.subject ?? ''}</td><td>${m.from_address ?? ''}</td><td>${m.mailbox_agency} (#${m.mailbox_id}, ${m.direction ?? ''})</td></tr>`)}
-  </tbody></table>`;
 }
 
 export interface MailboxView {
