@@ -3,6 +3,7 @@
 // so a page costs the same at any depth. An agency filter reads each side through its own index
 // and merges the two ordered branches. Also one exchange with its evidence and the messages it
 // was seen in, and an agency's counterparties from the rollups.
+import type { SignatureFacts } from '../domain/types.js';
 import type { ExchangeFilter } from '../domain/exchange-filter.js';
 import { mergeEvidence, type LabelEvidence } from '../domain/overrides.js';
 import type { Evidence } from '../domain/types.js';
@@ -78,6 +79,8 @@ export interface ExchangeAttachment {
   pages: number | null;
   text_pages: number | null;
   problem: string | null;
+  /** The file's digital signatures as last checked (migration 0010): status, reason, signer, time. */
+  signatures: SignatureFacts[];
 }
 
 export interface ExchangeDetail extends ExchangeListRow {
@@ -114,7 +117,7 @@ export async function getExchange(db: Queryable, id: number): Promise<ExchangeDe
     ),
     db.query<ExchangeAttachment>(
       `SELECT ma.message_id, ma.position, ma.filename, ma.declared_type, a.sha256, a.size, a.sniffed_type, a.kind, a.digitization,
-              a.pages, a.text_pages, a.problem
+              a.pages, a.text_pages, a.problem, a.signatures
          FROM exchange_sightings s JOIN message_attachments ma ON ma.message_id = s.message_id JOIN attachments a ON a.sha256 = ma.sha256
         WHERE s.exchange_id = $1 ORDER BY ma.message_id, ma.position`,
       [id],

@@ -52,7 +52,7 @@ WITH thr AS (
     $1::bigint) AS id)
 UPDATE messages SET state = $2, state_reason = $3, analyzed_at = now(), subject = $4, msg_date = $5,
   direction = $6, from_address = $7, thread_key = $8, problems = $9::text[], message_id = COALESCE(message_id, $10),
-  thread_id = (SELECT id FROM thr), subject_key = $12
+  thread_id = (SELECT id FROM thr), subject_key = $12, signatures = $14::jsonb
 WHERE id = $1`;
 
 const WRITE_SQL = `
@@ -63,10 +63,13 @@ WITH parties AS (
          AS x(address, name, kind, agency_code, matched_by, roles)
   ON CONFLICT DO NOTHING),
 att AS (
-  INSERT INTO attachments (sha256, size, sniffed_type, kind, digitization, pages, text_pages, problem)
-  SELECT * FROM unnest($9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[])
+  INSERT INTO attachments (sha256, size, sniffed_type, kind, digitization, pages, text_pages, problem, signatures)
+  SELECT * FROM unnest($9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[], $43::jsonb[])
   ORDER BY 1
-  ON CONFLICT (sha256) DO NOTHING),
+  -- The signatures of the latest analysis (trust anchors may have changed); the other columns are
+  -- facts of the bytes. Rows are taken in sha256 order, as every shared row is.
+  ON CONFLICT (sha256) DO UPDATE SET signatures = EXCLUDED.signatures
+    WHERE attachments.signatures IS DISTINCT FROM EXCLUDED.signatures),
 matt AS (
   INSERT INTO message_attachments (message_id, position, sha256, filename, declared_type)
   SELECT $1, x.pos, x.sha256, x.filename, x.declared_type
@@ -170,6 +173,8 @@ export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: Me
     ex.map((e) => e.sender.kind), ex.map((e) => e.receiver.kind), ex.map((e) => e.sender.agencyCode), ex.map((e) => e.receiver.agencyCode),
     ex.map((e) => e.labels.flow), ex.map((e) => e.labels.form), ex.map((e) => e.labels.digitization), ex.map((e) => e.labels.signed),
     ex.map((e) => e.labels.secret), ex.map((e) => JSON.stringify(e.evidence)),
+    // attachments' signatures $43 (in the order of $9)
+    att.map((x) => JSON.stringify(x.signatures)),
   ]);
   await db.query(MESSAGE_SQL, [
     messageRowId, m.state, m.machineGenerated ?? (m.problems.length ? m.problems.join(', ') : null), m.subject.slice(0, 2000), m.date,
@@ -177,5 +182,7 @@ export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: Me
     // threads $11–$13
     m.threadLinks, subjectKey(m.subject),
     a.parties.filter((p) => p.agencyCode === null || p.agencyCode !== m.monitoredAgency).map((p) => p.address),
+    // the message's own S/MIME signatures $14
+    JSON.stringify(m.signatures),
   ]);
 }

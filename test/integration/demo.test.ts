@@ -86,6 +86,17 @@ describe('edocwatch demo', () => {
       expect(r.detail).toMatch(/^Có chữ ký số: .+\(hợp lệ\)/);
       expect(r.detail).not.toMatch(/không hợp lệ|chưa xác minh/);
     }
+    // Each signed PDF keeps its signatures (migration 0010): valid, by the issuing agency, at its date.
+    const sigs = await db.query<{ status: string; subject: string; signing_time: string | null; n: string }>(
+      `SELECT s->>'status' AS status, s->'signer'->>'subject' AS subject, s->>'signingTime' AS signing_time, count(*) AS n
+         FROM attachments a, jsonb_array_elements(a.signatures) s GROUP BY 1, 2, 3`,
+    );
+    expect(sigs.rows.length).toBeGreaterThan(0);
+    for (const r of sigs.rows) {
+      expect(r.status).toBe('valid');
+      expect(r.subject).toMatch(/^CN=[^,]+, O=[^,]+, C=VN$/u);
+      expect(r.signing_time).not.toBeNull();
+    }
   });
 
   it('imports the account list it writes, every account under an agency of the directory', async () => {

@@ -102,13 +102,36 @@ describe('writing the facts of a message', () => {
       const a = await analyzeMessage(raw, { directory, monitored: '000.00.02.H30', internalDate: null, receivedAt: new Date(), limits });
       expect(a.attachments[0]?.signatures.map((x) => x.status)).toEqual(statuses);
       await writeAnalysis(pool, rec?.id as number, a);
-      const { rows } = await pool.query<{ signed: boolean; kind: string }>(
-        `SELECT e.signed, at.kind FROM exchange_sightings s JOIN exchanges e ON e.id = s.exchange_id
+      const { rows } = await pool.query<{ signed: boolean; kind: string; statuses: string[]; signers: Array<string | null> }>(
+        `SELECT e.signed, at.kind, ARRAY(SELECT x->>'status' FROM jsonb_array_elements(at.signatures) x) AS statuses,
+                ARRAY(SELECT x->'signer'->>'commonName' FROM jsonb_array_elements(at.signatures) x) AS signers
+           FROM exchange_sightings s JOIN exchanges e ON e.id = s.exchange_id
            JOIN message_attachments ma ON ma.message_id = s.message_id JOIN attachments at ON at.sha256 = ma.sha256
           WHERE s.message_id = $1`,
         [rec?.id],
       );
-      expect(rows).toEqual([{ signed: label, kind: 'pdf' }]);
+      // The checked signatures are kept with the file (0010), not only in the label's evidence.
+      expect(rows).toEqual([{ signed: label, kind: 'pdf', statuses: [...statuses], signers: statuses.map(() => 'Nguyễn Văn An') }]);
     }
+  });
+
+  it("rewrites a file's signatures when it is analyzed again with other trust anchors", async () => {
+    const directory = buildDirectory(await loadDirectoryFile('config/agencies.yaml'));
+    const pki = testPki();
+    const signed = await signPdf(await plainPdf('Quyet dinh so 7/QD-SNV'), pki.signer, { chain: [pki.intermediate] });
+    const raw = mailWith([{ name: 'qd7.pdf', type: 'application/pdf', content: signed }]);
+    const statusOf = async (): Promise<string[]> =>
+      (await pool.query<{ s: string }>(`SELECT x->>'status' AS s FROM attachments a, jsonb_array_elements(a.signatures) x WHERE a.sha256 = $1`, [sha256Hex(signed)])).rows.map((r) => r.s);
+    const mb = await insertMailbox(pool, { agencyCode: '000.00.02.H30', host: '127.0.0.1', port: 1, security: 'none', username: 'sig-anchors', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
+    const store = async (uid: number, anchors: ReturnType<typeof trustAnchors>) => {
+      const [rec] = await withTransaction(pool, (tx) =>
+        recordFetchedBatch(tx, [{ mailboxId: mb, folder: 'INBOX', uidvalidity: 1, uid, sha256: sha256Hex(Buffer.from(`anchors-${uid}`)), size: raw.length, messageId: null, internalDate: null, state: 'pending', stateReason: null }]),
+      );
+      await writeAnalysis(pool, rec?.id as number, await analyzeMessage(raw, { directory, monitored: '000.00.02.H30', internalDate: null, receivedAt: new Date(), limits: { ...DEFAULT_ATTACHMENT_LIMITS, anchors } }));
+    };
+    await store(1, trustAnchors([]));
+    expect(await statusOf()).toEqual(['unverified']);
+    await store(2, trustAnchors([new X509Certificate(pki.root.der)]));
+    expect(await statusOf()).toEqual(['valid']);
   });
 });

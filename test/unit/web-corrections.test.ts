@@ -45,7 +45,20 @@ function exchange(): ExchangeDetail {
     overrides: [{ id: 7, exchangeId: 42, label: 'form', value: 'hybrid', reason: 'Có bản giấy <script>alert(1)</script>', by: 'chuyenvien', at: '2026-09-01T03:00:00.000Z', removedAt: null, removedBy: null, removedReason: null }],
     messages: [{ id: 3, subject: 'V/v góp ý', from_address: 'stc@sonminh.gov.vn', msg_date: new Date('2026-08-03T02:00:00Z'), direction: 'outbound', mailbox_id: 1, mailbox_agency: STC }],
     attachments: [
-      { message_id: 3, position: 0, filename: 'cv12.pdf', declared_type: 'application/octet-stream', sha256: 'a'.repeat(64), size: 52_000, sniffed_type: 'application/pdf', kind: 'pdf', digitization: 'scanned', pages: 3, text_pages: 0, problem: null },
+      { message_id: 3, position: 0, filename: 'cv12.pdf', declared_type: 'application/octet-stream', sha256: 'a'.repeat(64), size: 52_000, sniffed_type: 'application/pdf', kind: 'pdf', digitization: 'scanned', pages: 3, text_pages: 0, problem: null, signatures: [] },
+      {
+        message_id: 3, position: 1, filename: 'qd5.pdf', declared_type: 'application/pdf', sha256: 'b'.repeat(64), size: 80_000, sniffed_type: 'application/pdf', kind: 'pdf', digitization: 'born_digital', pages: 1, text_pages: 1, problem: null,
+        signatures: [
+          {
+            kind: 'pdf', format: 'adbe.pkcs7.detached', status: 'valid', reason: null, detail: 'Chữ ký số hợp lệ: "dữ liệu" <không đổi>',
+            signer: { subject: 'CN=Sở Tài chính, O=Sở Tài chính, C=VN', commonName: 'Sở Tài chính', organization: 'Sở Tài chính', issuer: 'CN=CA', serialNumber: '01', notBefore: '2020-01-01T00:00:00.000Z', notAfter: '2040-01-01T00:00:00.000Z' },
+            signingTime: '2026-08-03T02:00:00.000Z', signingTimeSource: 'signed_attribute', digestAlgorithm: 'sha256',
+            checks: { digest: true, signature: true, wholeFile: true, certificateTime: true, chain: true }, chain: ['CN=Sở Tài chính', 'CN=CA'], covers: 'bytes 0-840, 9033-12000 of 12000',
+          },
+          { kind: 'pdf', format: 'adbe.pkcs7.detached', status: 'invalid', reason: 'modified_after_signing', detail: 'Chữ ký số không hợp lệ: tệp PDF đã bị sửa đổi', signer: null, signingTime: null, signingTimeSource: null,
+            digestAlgorithm: 'sha256', checks: { digest: true, signature: true, wholeFile: false, certificateTime: null, chain: null }, chain: [], covers: 'bytes 0-840, 9033-12000 of 15000' },
+        ],
+      },
     ],
   };
 }
@@ -135,6 +148,19 @@ describe('the exchange page', () => {
     expect(html).toContain('application/pdf');
     expect(html).toContain('<p class="notice" role="status">Đã sửa</p>');
     expect(html).toContain('data-audit="1"');
+  });
+
+  it('shows each signature of a file: status, signer, signing time, and the reason as its title, escaped', () => {
+    const vi = exchangeBody({ exchange: exchange(), history, notice: null, correct: null }, 'vi').html;
+    expect(vi).toContain('<th>Chữ ký số</th>');
+    expect(vi).toContain('<span class="sig valid" title="Chữ ký số hợp lệ: &quot;dữ liệu&quot; &lt;không đổi&gt;">hợp lệ</span> · CN=Sở Tài chính, O=Sở Tài chính, C=VN · ');
+    expect(vi).toContain('<span class="sig invalid" title="Chữ ký số không hợp lệ: tệp PDF đã bị sửa đổi">không hợp lệ</span>');
+    // The unsigned file says so.
+    expect(vi).toMatch(/cv12\.pdf[\s\S]*?<td class="signatures">—<\/td>/);
+    const en = exchangeBody({ exchange: exchange(), history, notice: null, correct: null }, 'en').html;
+    expect(en).toContain('<th>Digital signatures</th>');
+    expect(en).toContain('>valid</span>');
+    expect(en).toContain('>invalid</span>');
   });
 
   it('speaks English on request and says when nothing was corrected', () => {

@@ -6,7 +6,7 @@
 import type { AuditRecord, OverrideRecord } from '../../db/overrides.js';
 import type { ExchangeDetail } from '../../db/exchange-list.js';
 import { isOverrideEvidence, OVERRIDE_LABELS, type LabelEvidence, type OverrideDetail, type OverrideLabel } from '../../domain/overrides.js';
-import { DIGITIZATIONS, FLOWS, FORMS } from '../../domain/types.js';
+import { DIGITIZATIONS, FLOWS, FORMS, type SignatureFacts } from '../../domain/types.js';
 import { h, raw, type Html } from './html.js';
 import { flowText, t, type Lang } from './i18n.js';
 
@@ -157,6 +157,12 @@ export function historyTable(history: AuditRecord[], lang: Lang, names: Map<stri
   </tbody></table>`;
 }
 
+/** Each signature of a file: its status, signer and signing time, the reason in the tooltip. */
+function signatureCell(sigs: SignatureFacts[], lang: Lang): Html | string {
+  if (sigs.length === 0) return '—';
+  return h`${sigs.map((g, i) => h`${i > 0 ? h`<br>` : ''}<span class="sig ${g.status}" title="${g.detail}">${t(lang, `sig.${g.status}`)}</span>${g.signer ? h` · ${g.signer.subject}` : ''}${g.signingTime ? h` · ${fmtDate(new Date(g.signingTime), lang)}` : ''}`)}`;
+}
+
 export function exchangeBody(v: ExchangeView, lang: Lang): Html {
   const e = v.exchange;
   const names = new Map((v.correct?.agencies ?? []).map((a) => [a.code, a.name]));
@@ -177,8 +183,8 @@ export function exchangeBody(v: ExchangeView, lang: Lang): Html {
   ${other.map((x) => h`<tr><td>${x.label}</td><td>${String(x.value ?? '')}</td><td><code>${x.rule}</code></td><td>${typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail)}</td></tr>`)}
   </tbody></table>` : ''}
   <h2>${t(lang, 'ex.attachments')}</h2>
-  ${files.length === 0 ? h`<p>${t(lang, 'none')}</p>` : h`<table class="attachments"><thead><tr><th>${t(lang, 'ex.file')}</th><th>${t(lang, 'ex.type')}</th><th>${t(lang, 'ex.kind')}</th><th>${t(lang, 'digitization')}</th><th>${t(lang, 'ex.pages')}</th><th>${t(lang, 'ex.size')}</th><th>${t(lang, 'ex.problem')}</th></tr></thead><tbody>
-  ${files.map((a) => h`<tr><td>${a.filename ?? '—'}<br><span class="muted">${a.sha256.slice(0, 12)}</span></td><td>${a.sniffed_type}${a.declared_type && a.declared_type !== a.sniffed_type ? h`<br><span class="muted">${a.declared_type}</span>` : ''}</td><td>${a.kind}</td><td>${valueText('digitization', a.digitization, lang)}</td><td class="num">${a.pages === null ? '—' : `${a.pages} (${a.text_pages ?? 0})`}</td><td class="num">${a.size}</td><td>${a.problem ?? ''}</td></tr>`)}
+  ${files.length === 0 ? h`<p>${t(lang, 'none')}</p>` : h`<table class="attachments"><thead><tr><th>${t(lang, 'ex.file')}</th><th>${t(lang, 'ex.type')}</th><th>${t(lang, 'ex.kind')}</th><th>${t(lang, 'digitization')}</th><th>${t(lang, 'ex.pages')}</th><th>${t(lang, 'ex.size')}</th><th>${t(lang, 'ex.signatures')}</th><th>${t(lang, 'ex.problem')}</th></tr></thead><tbody>
+  ${files.map((a) => h`<tr><td>${a.filename ?? '—'}<br><span class="muted">${a.sha256.slice(0, 12)}</span></td><td>${a.sniffed_type}${a.declared_type && a.declared_type !== a.sniffed_type ? h`<br><span class="muted">${a.declared_type}</span>` : ''}</td><td>${a.kind}</td><td>${valueText('digitization', a.digitization, lang)}</td><td class="num">${a.pages === null ? '—' : `${a.pages} (${a.text_pages ?? 0})`}</td><td class="num">${a.size}</td><td class="signatures">${signatureCell(a.signatures, lang)}</td><td>${a.problem ?? ''}</td></tr>`)}
   </tbody></table>`}
   <h2>${t(lang, 'messages')}</h2>
   <table class="messages"><thead><tr><th>id</th><th>${t(lang, 'date')}</th><th>${t(lang, 'subject')}</th><th>From</th><th>${t(lang, 'mailboxes')}</th></tr></thead><tbody>

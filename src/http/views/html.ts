@@ -89,6 +89,7 @@ form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.5rem 
 form.stack label{display:block;margin:.4rem 0}form.stack input,form.stack select{min-width:18rem}
 .exports a{margin-right:.8rem}form.correct{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;margin:0}
 tr.overridden td{background:#fff8e1}.override form{margin-top:.3rem}.ev+.ev{margin-top:.2rem}
+.sig{font-weight:600}.sig.valid{color:#1b5e20}.sig.invalid{color:#b71c1c}.sig.unverified{color:#8d6e00}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}.chart{background:#fff;border:1px solid #d0d5dc}.muted{color:#5f6b7a}
 pre{white-space:pre-wrap;background:#fff;border:1px solid #d0d5dc;padding:.5rem}
 `;
