@@ -73,19 +73,24 @@ describe('emailing the report', () => {
     };
     expect(stats.messages.total).toBe(4);
     for (const m of smtp.received) {
-      const p = await simpleParser(m.raw);
+      const p = await simpleParser(m.raw, { keepCidLinks: true });
       expect(p.subject).toBe(SUBJECT);
       expect(p.from?.text).toContain('baocao@stttt.sonminh.gov.vn');
       expect(p.messageId).toMatch(/^<report\.2026-Q3\.province\.[0-9a-f]{24}@edocwatch>$/);
       const html = String(p.html);
-      expect(html).toContain(`<b>${stats.messages.total}</b> thư công vụ`);
-      expect(html).toContain(`<b>${stats.exchanges}</b> lượt trao đổi`);
-      expect(html).toContain(`<b>${stats.documents}</b> văn bản`);
+      expect(html).toContain(`hệ thống ghi nhận ${stats.messages.total} thư công vụ`);
+      expect(html).toContain(`, ${stats.exchanges} lượt trao đổi và ${stats.documents} văn bản.`);
       for (const id of ['K1', 'K5', 'K6']) {
         const k = stats.province[id] as { numerator: number; denominator: number };
-        expect(html).toMatch(new RegExp(`<td>${id}</td><td>[^<]+</td><td class="n">${k.numerator}</td><td class="n">${k.denominator}</td>`));
+        expect(html).toMatch(new RegExp(`<tr data-kpi="${id}" data-row="province"><td[^>]*>Toàn tỉnh</td><td[^>]*>${k.numerator}</td><td[^>]*>${k.denominator}</td>`));
       }
-      expect(p.text).toContain(SUBJECT);
+      expect(p.text).toContain(SUBJECT.toUpperCase());
+      // The PDF and the workbook are attached; charts are inline images the HTML names by cid.
+      const files = p.attachments.map((a) => [a.filename, a.contentType]);
+      expect(files).toEqual(expect.arrayContaining([['bao-cao-thu-cong-vu-2026-Q3.pdf', 'application/pdf'], ['bao-cao-thu-cong-vu-2026-Q3.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']]));
+      const cids = [...html.matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1]);
+      expect(cids.length).toBeGreaterThan(0);
+      expect(p.attachments.filter((a) => a.contentType === 'image/png').map((a) => a.cid).sort()).toEqual([...cids].sort());
     }
   });
 
