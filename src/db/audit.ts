@@ -12,7 +12,8 @@ export type AuditAction =
   | 'mailbox_enable'
   | 'mailbox_sync'
   | 'user_add'
-  | 'user_disable';
+  | 'user_disable'
+  | 'report_resend';
 
 export interface AuditEntry {
   id: number;

@@ -22,6 +22,7 @@ import { registerApi } from './api.js';
 import { registerAuth } from './auth.js';
 import { metricsRegistry } from './metrics.js';
 import { registerPages } from './web.js';
+import { registerReports } from './reports.js';
 import { layout, STYLESHEET } from './views/html.js';
 import { errorBody } from './views/pages.js';
 import { pickLang, t, type Lang } from './views/i18n.js';
@@ -167,6 +168,7 @@ export function buildApp(rt: AppDeps, opts: AppOptions = {}): FastifyInstance {
     registerAuth(scope, rt);
     registerApi(scope, rt, { now, queues: opts.queues });
     registerPages(scope, rt, { now, queues: opts.queues });
+    registerReports(scope, rt, { now, queues: opts.queues });
   });
   return app;
 }

@@ -126,7 +126,7 @@ interface Delivery {
   files: () => Promise<{ buildId: number; files: ReportFile[] }>;
 }
 
-async function deliver(rt: Runtime, d: Delivery): Promise<DeliveryResult[]> {
+async function deliver(rt: Pick<Runtime, 'pool' | 'config'>, d: Delivery): Promise<DeliveryResult[]> {
   const { config, pool } = rt;
   const { transport, from, smtpUrl } = smtpSetup(config);
   const { period, scope } = d;
@@ -213,7 +213,7 @@ export async function sendReport(rt: Runtime, periodId: string, opts: SendOption
 }
 
 /** Sends an archived build again, as it was (manual deliveries): the web archive's resend. */
-export async function resendBuild(rt: Runtime, buildId: number, opts: { to?: string[] } = {}): Promise<DeliveryResult[]> {
+export async function resendBuild(rt: Pick<Runtime, 'pool' | 'config'>, buildId: number, opts: { to?: string[] } = {}): Promise<DeliveryResult[]> {
   const build = await getReportBuild(rt.pool, buildId);
   if (!build) throw new NotFoundError(`không có báo cáo / no archived report with id ${buildId}`);
   smtpSetup(rt.config).transport.close();
