@@ -65,8 +65,23 @@ class Writer {
     if (this.y - h < MB) this.newPage();
   }
 
+  /** Widths by font, size and text: pdf-lib lays out with fontkit on every call, and words repeat. */
+  private widths = new Map<PDFFont, Map<string, number>>();
+
   width(text: string, font: PDFFont, size: number): number {
-    return font.widthOfTextAtSize(text, size);
+    let m = this.widths.get(font);
+    if (!m) {
+      m = new Map();
+      this.widths.set(font, m);
+    }
+    const key = `${size}|${text}`;
+    let w = m.get(key);
+    if (w === undefined) {
+      w = font.widthOfTextAtSize(text, size);
+      if (m.size > 50_000) m.clear();
+      m.set(key, w);
+    }
+    return w;
   }
 
   /** Lines of `text` that fit `max` points (words never split unless one is wider than a line). */
@@ -122,8 +137,8 @@ class Writer {
       const lines = cells.map((c, i) => this.wrap(c.text, c.bold || bold ? this.f.bold : this.f.regular, size, (widths[i] ?? 40) - 2 * pad));
       return { lines, h: Math.max(...lines.map((l) => l.length)) * lead + 2 * pad };
     };
-    const draw = (cells: Cell[], bold: boolean, bg: boolean) => {
-      const { lines, h } = layout(cells, bold);
+    const draw = (cells: Cell[], bold: boolean, bg: boolean, laid = layout(cells, bold)) => {
+      const { lines, h } = laid;
       let x = ML;
       const top = this.y;
       cells.forEach((c, i) => {
@@ -141,12 +156,12 @@ class Writer {
     this.ensure(headH + lead * 2 + 2 * pad);
     draw(head, true, true);
     for (const r of rows) {
-      const { h } = layout(r, false);
-      if (this.y - h < MB) {
+      const laid = layout(r, false);
+      if (this.y - laid.h < MB) {
         this.newPage();
         draw(head, true, true);
       }
-      draw(r, false, false);
+      draw(r, false, false, laid);
     }
     this.y -= 8;
   }
