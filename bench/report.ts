@@ -52,7 +52,8 @@ export async function runReportSection(o: ReportBenchOptions): Promise<SectionRe
     say(`report: ${g.messages} messages, ${g.exchanges} exchanges in ${g.generateS.toFixed(0)} s`);
     // The generated directory's Provincial PC is "Cơ quan 0": the date line's place is set.
     const settings = path.join(out, 'report-bench.yaml');
-    await writeFile(settings, 'reports:\n  place: "Sơn Minh"\n');
+    // The generated mail has no internal documents (no K1): agencies are ranked by K6, which every one has.
+    await writeFile(settings, 'reports:\n  place: "Sơn Minh"\n  rank_by: K6\n');
     const env = { ...process.env, DATABASE_URL: url.db, LOG_LEVEL: 'warn', EDOCWATCH_CONFIG: settings };
 
     // The command, as an operator runs it: a fresh process each time (config, fonts, pool, archive).
