@@ -298,7 +298,8 @@ const BAR_ROW = 18;
 
 function barChart(spec: Extract<ChartSpec, { kind: 'bars' }>, lang: ReportLang): Bitmap {
   const W = CHART_WIDTH;
-  const top = 34;
+  // Room under the title for the target's label above the bars.
+  const top = 46;
   const rows = spec.bars.length + (spec.gapAfter === null ? 0 : 1);
   const H = top + rows * BAR_ROW + 26;
   const bmp = PImage.make(W, H);
@@ -312,7 +313,7 @@ function barChart(spec: Extract<ChartSpec, { kind: 'bars' }>, lang: ReportLang):
   // The target first: bars and their figures are drawn over it.
   if (spec.target !== null) {
     vDashed(bmp, x(spec.target), top - 4, axisY, RED);
-    drawText(bmp, `${rt(lang, 'target')} ${formatTarget('>=', spec.target, lang).replace(/^≥ /, '')}`, x(spec.target), top - 6, { size: 10, color: RED_RGB, align: 'center' });
+    drawText(bmp, `${rt(lang, 'target')} ${formatTarget(spec.targetOp ?? '>=', spec.target, lang)}`, Math.min(x(spec.target), W - 60), top - 8, { size: 10, color: RED_RGB, align: 'center' });
   }
   let row = 0;
   spec.bars.forEach((b, i) => {

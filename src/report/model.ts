@@ -115,7 +115,7 @@ export interface RankingRow {
 
 export type ChartSpec =
   | { id: string; kind: 'line'; title: string; xLabels: string[]; values: Array<number | null>; target: number | null; targetOp: TargetOp | null }
-  | { id: string; kind: 'bars'; title: string; bars: Array<{ label: string; value: number; below: boolean }>; gapAfter: number | null; target: number | null };
+  | { id: string; kind: 'bars'; title: string; bars: Array<{ label: string; value: number; below: boolean }>; gapAfter: number | null; target: number | null; targetOp: TargetOp | null };
 
 export interface ReportModel {
   lang: ReportLang;
@@ -329,7 +329,7 @@ export function buildReportModel(input: ReportInputs, s: ReportSettings): Report
     if (rows.length > 0) {
       const half = RANKING_CHART_MAX / 2;
       const shown = rows.length > RANKING_CHART_MAX ? [...rows.slice(0, half), ...rows.slice(-half)] : rows;
-      const target = stats.province[s.rankBy].target;
+      const { target, targetOp } = stats.province[s.rankBy];
       charts.push({
         id: 'ranking',
         kind: 'bars',
@@ -340,6 +340,7 @@ export function buildReportModel(input: ReportInputs, s: ReportSettings): Report
         bars: shown.map((r) => ({ label: `${r.rank}. ${r.name}`, value: r.ratio, below: r.met === false })),
         gapAfter: rows.length > RANKING_CHART_MAX ? half - 1 : null,
         target,
+        targetOp: targetOp ?? null,
       });
     }
   }

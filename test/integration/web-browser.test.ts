@@ -155,7 +155,7 @@ describe('the dashboard in chromium', () => {
     await page.goto(`${base}/api/reports/${reportId}/html`);
     expect(await page.textContent('body')).toContain('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM');
     // Every chart is a data: image the browser decoded (a broken one has no natural width).
-    const widths = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    const widths = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
     expect(widths.length).toBeGreaterThan(0);
     expect(widths.every((w) => w === 640)).toBe(true);
     await shot('09-report-html');
