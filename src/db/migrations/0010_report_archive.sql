@@ -22,9 +22,9 @@ CREATE TABLE report_builds (
   built_by    text NOT NULL,
   total_bytes bigint NOT NULL
 );
-CREATE INDEX report_builds_recent ON report_builds (built_at DESC, id DESC);
-CREATE INDEX report_builds_scope ON report_builds (scope, built_at DESC, id DESC);
-CREATE INDEX report_builds_period ON report_builds (period, built_at DESC);
+-- The archive lists builds newest first by id (keyset pages: id < before), all or one scope's.
+CREATE INDEX report_builds_scope ON report_builds (scope, id DESC);
+CREATE INDEX report_builds_period ON report_builds (period, id DESC);
 
 CREATE TABLE report_files (
   build_id     bigint NOT NULL REFERENCES report_builds(id) ON DELETE CASCADE,
