@@ -49,7 +49,9 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
         .join('; ')}`,
     );
     const report = await writeReport(rt, period, o.out);
-    io.out(`Báo cáo / report: ${report.files.slice(0, 3).join(', ')}`);
+    // One path on the report line (scripts read it), the PDF and XLSX on the next.
+    io.out(`Báo cáo / report: ${report.files[0] ?? ''}`);
+    io.out(`PDF, XLSX: ${report.files.slice(1, 3).join(', ')}`);
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
     await rt.close();

@@ -1,4 +1,4 @@
-// The report archive (migration 0010): report numbers, archived builds with their files, and the
+// The report archive (migration 0011): report numbers, archived builds with their files, and the
 // listing the web archive pages through. Thin: literal SQL, no decisions (who may see which build is
 // src/domain/access.ts's, applied by the callers through `scope`).
 import { createHash } from 'node:crypto';
