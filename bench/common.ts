@@ -77,8 +77,8 @@ export async function childStage(name: string, env: NodeJS.ProcessEnv, useTime: 
   return { r: stageResult(name, run), stats: run.stats, cores, wallS: run.wallS };
 }
 
-/** Sections: sync and pipeline run by default; stats (1 and 10 million rows, slow) only when named with --only. */
-export const SECTIONS = ['sync', 'pipeline', 'stats'] as const;
+/** Sections: sync and pipeline run by default; stats (1 and 10 million rows, slow) and report only when named with --only. */
+export const SECTIONS = ['sync', 'pipeline', 'stats', 'report'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -101,6 +101,9 @@ export interface Options {
   statsRuns: number;
   statsFactRuns: number;
   keepDb: boolean;
+  /** Report section: message rows of the generated province, and builds measured. */
+  reportMessages: number;
+  reportRuns: number;
 }
 
 /** What a section hands back: its table, the lines printed under it, and its part of the JSON file. */

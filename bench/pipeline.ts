@@ -26,10 +26,11 @@ import { deliverMailbox, describeCorpus, mainCorpus, type Corpus, type Delivered
 import { ensureGnuTime, killAllChildren } from './measure.js';
 import { runChildStage } from './stages.js';
 import { runStatsSection } from './stats.js';
+import { runReportSection } from './report.js';
 import { runSyncSection } from './sync.js';
 
 const USAGE =
-  'usage: [--only sync|pipeline|stats] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db]';
+  'usage: [--only sync|pipeline|stats] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db] [--report-messages N] [--report-runs R]';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -47,6 +48,8 @@ function parseArgs(argv: string[]): Options {
     statsRuns: 9,
     statsFactRuns: 3,
     keepDb: false,
+    reportMessages: 300_000,
+    reportRuns: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -72,12 +75,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--stats-runs') o.statsRuns = Number(value());
     else if (a === '--stats-fact-runs') o.statsFactRuns = Number(value());
     else if (a === '--keep-db') o.keepDb = true;
+    else if (a === '--report-messages') o.reportMessages = Number(value());
+    else if (a === '--report-runs') o.reportRuns = Number(value());
     else throw new BenchError(`unknown argument ${a}; ${USAGE}`);
   }
   if (!Number.isInteger(o.count) || o.count < 1 || o.count > 200_000) throw new BenchError(`--count must be a whole number from 1 to 200000 (got ${o.count})`);
   if (o.statsSizes.length === 0 || o.statsSizes.some((x) => !Number.isInteger(x) || x < 1000 || x > 50_000_000)) throw new BenchError('--stats-sizes takes message counts from 1000 to 50000000, comma-separated');
   if (!Number.isInteger(o.statsRuns) || o.statsRuns < 1 || !Number.isInteger(o.statsFactRuns) || o.statsFactRuns < 1) throw new BenchError('--stats-runs and --stats-fact-runs must be whole numbers ≥ 1');
   if (!Number.isInteger(o.seed)) throw new BenchError('--seed must be a whole number');
+  if (!Number.isInteger(o.reportMessages) || o.reportMessages < 1000 || o.reportMessages > 50_000_000) throw new BenchError('--report-messages takes a message count from 1000 to 50000000');
+  if (!Number.isInteger(o.reportRuns) || o.reportRuns < 1 || o.reportRuns > 20) throw new BenchError('--report-runs must be a whole number from 1 to 20');
   if (!Number.isInteger(o.syncRounds) || o.syncRounds < 1 || o.syncRounds > 15) throw new BenchError(`--sync-rounds must be a whole number from 1 to 15 (got ${o.syncRounds})`);
   if (!Number.isInteger(o.largeCount) || o.largeCount < 0 || o.largeCount > 200) throw new BenchError(`--large-count must be a whole number from 0 (skip) to 200 (got ${o.largeCount})`);
   if (!(o.largeMb >= 1 && o.largeMb <= 45)) throw new BenchError(`--large-mb must be from 1 to 45: a larger message would pass sync.max_message_bytes (got ${o.largeMb})`);
@@ -211,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
   if (stageAt >= 0) return runChildStage(argv[stageAt + 1] ?? '');
   const o = parseArgs(argv);
   if (o.sections.length === 1 && o.sections[0] === 'stats') return runStatsOnly(o);
+  if (o.sections.length === 1 && o.sections[0] === 'report') return runReportOnly(o);
   const loadBefore = loadavg();
   if ((loadBefore[0] ?? 0) > availableParallelism() * 0.5)
     say(`warning: load average ${(loadBefore[0] ?? 0).toFixed(2)} on ${availableParallelism()} cores before the start: other work will slow every stage`);
@@ -238,7 +246,9 @@ async function main(argv: string[]): Promise<number> {
         ? await runSyncSection(o, corpus, mailbox, useTime, stamp)
         : name === 'stats'
           ? await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb })
-          : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
+          : name === 'report'
+            ? await runReportSection({ messages: o.reportMessages, runs: o.reportRuns, keepDb: o.keepDb, useTime })
+            : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
     sections.push(r);
     json[name] = r.json;
   }
@@ -274,6 +284,39 @@ async function main(argv: string[]): Promise<number> {
   ];
   for (const s of sections) out.push('', `== ${s.title}`, '', table(s.rows), ...s.lines);
   out.push('', `results: ${path.relative(ROOT, outFile)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+/** `--only report`: Postgres alone (no Dovecot, no corpus). */
+async function runReportOnly(o: Options): Promise<number> {
+  const loadBefore = loadavg();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const useTime = ensureGnuTime(say);
+  const r = await runReportSection({ messages: o.reportMessages, runs: o.reportRuns, keepDb: o.keepDb, useTime });
+  const cpuModel = (await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown';
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpuModel, cores: availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), node: process.version },
+    source: sourceState(),
+    options: o,
+    report: r.json,
+    peakMemory: useTime ? '/usr/bin/time %M' : '/proc/<pid>/status VmHWM',
+  };
+  await mkdir(path.join(ROOT, 'out', 'bench'), { recursive: true });
+  const outFile = path.join(ROOT, 'out', 'bench', `bench-report-${stamp}.json`);
+  await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
+  const out = [
+    '',
+    `edocwatch bench — report; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
+    '',
+    `== ${r.title}`,
+    '',
+    table(r.rows),
+    ...r.lines,
+    '',
+    `results: ${path.relative(ROOT, outFile)}`,
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

@@ -35,17 +35,18 @@ export interface StatsOptions {
   keepDb: boolean;
 }
 
-const AGENCY_COUNT = 300;
+export const AGENCY_COUNT = 300;
 
-function adminUrl(): { admin: string; db: string } {
+/** The bench database's URL and the server's maintenance database (another section names its own). */
+export function adminUrl(dbName: string = STATS_DB): { admin: string; db: string } {
   const base = new URL(process.env['DATABASE_URL'] ?? 'postgres://127.0.0.1:5432/edocwatch');
-  base.pathname = `/${STATS_DB}`;
+  base.pathname = `/${dbName}`;
   const admin = new URL(base.toString());
   admin.pathname = '/postgres';
   return { admin: admin.toString(), db: base.toString() };
 }
 
-async function adminQuery(sql: string): Promise<void> {
+export async function adminQuery(sql: string): Promise<void> {
   const c = new pg.Client(pgSettings(adminUrl().admin));
   try {
     await c.connect();
@@ -129,22 +130,28 @@ function chunkSql(lo: number, hi: number): string[] {
      UNION ALL
      SELECT m.i * 4 + r.k, r.raddr, NULL, 'agency', r.rcode, 'domain', '{to}'::text[] FROM bench_mails m JOIN bench_rcpt r USING (i)`,
     // Flow by the rules of DESIGN.md from the two levels (provincial_org acts as a department).
+    // computed (migration 0007: the labels before any override) is NOT NULL: the same labels.
     `INSERT INTO exchanges (exchange_key, document_id, sender_address, receiver_address, sender_kind, receiver_kind, sender_agency,
-                            receiver_agency, msg_date, has_document, flow, form, digitization, signed, secret)
-     SELECT 'm' || m.i || '-' || r.k, CASE WHEN m.has_doc THEN m.i END, m.saddr, r.raddr, 'agency', 'agency', m.scode, r.rcode, m.ts, m.has_doc,
+                            receiver_agency, msg_date, has_document, flow, form, digitization, signed, secret, computed)
+     SELECT x.*, jsonb_build_object('flow', x.flow, 'form', x.form, 'digitization', x.digitization, 'signed', x.signed, 'secret', x.secret,
+              'document_id', x.document_id, 'has_document', x.has_document, 'sender_agency', x.sender_agency, 'sender_kind', x.sender_kind,
+              'receiver_agency', x.receiver_agency, 'receiver_kind', x.receiver_kind)
+       FROM (
+     SELECT 'm' || m.i || '-' || r.k AS exchange_key, CASE WHEN m.has_doc THEN m.i END AS document_id, m.saddr, r.raddr, 'agency' AS sender_kind, 'agency' AS receiver_kind,
+            m.scode AS sender_agency, r.rcode AS receiver_agency, m.ts, m.has_doc AS has_document,
             CASE WHEN r.rlevel = 'province_pc' THEN 'to_province_pc'
                  WHEN m.slevel IN ('province_pc', 'department', 'provincial_org', 'district_pc') AND r.rlevel IN ('department', 'provincial_org', 'district_pc') THEN 'inter_agency'
                  WHEN m.slevel IN ('commune_pc', 'unit') AND r.rlevel IN ('department', 'provincial_org', 'district_pc') THEN 'to_department_or_district'
-                 ELSE 'commune_level' END,
-            CASE WHEN m.f < 0.85 THEN 'electronic' ELSE 'hybrid' END,
-            CASE WHEN NOT m.has_doc THEN 'none' WHEN m.f < 0.55 THEN 'born_digital' WHEN m.f < 0.8 THEN 'scanned' WHEN m.f < 0.85 THEN 'mixed' ELSE 'born_digital' END,
-            m.has_doc AND bench_h(m.i, 14) < 0.4, bench_h(m.i, 15) < 0.01
-       FROM bench_mails m JOIN bench_rcpt r USING (i)`,
+                 ELSE 'commune_level' END AS flow,
+            CASE WHEN m.f < 0.85 THEN 'electronic' ELSE 'hybrid' END AS form,
+            CASE WHEN NOT m.has_doc THEN 'none' WHEN m.f < 0.55 THEN 'born_digital' WHEN m.f < 0.8 THEN 'scanned' WHEN m.f < 0.85 THEN 'mixed' ELSE 'born_digital' END AS digitization,
+            m.has_doc AND bench_h(m.i, 14) < 0.4 AS signed, bench_h(m.i, 15) < 0.01 AS secret
+       FROM bench_mails m JOIN bench_rcpt r USING (i)) x`,
     'DROP TABLE bench_mails, bench_rcpt',
   ];
 }
 
-interface Generated {
+export interface Generated {
   mails: number;
   messages: number;
   exchanges: number;
@@ -158,7 +165,7 @@ interface Generated {
   dbBytes: number;
 }
 
-async function generate(pool: Pool, targetMessages: number): Promise<Generated> {
+export async function generate(pool: Pool, targetMessages: number): Promise<Generated> {
   // Three messages per mail on average (one Sent copy, 1–3 INBOX copies).
   const mails = Math.round(targetMessages / 3);
   const chunk = 250_000;

@@ -1,11 +1,11 @@
 // `edocwatch demo`: the whole pipeline on generated sample mail, ending with a summary table and the
-// quarter's HTML report (see src/demo/run-demo.ts).
+// quarter's report (HTML with charts, PDF, XLSX; see src/demo/run-demo.ts).
 import Table from 'cli-table3';
 import { loadConfig } from '../config/config.js';
 import { prepareDemo, storedFacts, syncDemo } from '../demo/run-demo.js';
 import { compareWithTruth } from '../demo/accuracy.js';
 import { periodStats } from '../report/stats.js';
-import { buildReport } from './report.js';
+import { writeReport } from './report.js';
 import { formatKpi } from './stats.js';
 import type { Out } from './main.js';
 
@@ -48,8 +48,10 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
         .map((a) => `${a.label} ${((100 * a.agree) / Math.max(1, a.total)).toFixed(1)}% (${a.agree}/${a.total})`)
         .join('; ')}`,
     );
-    const file = await buildReport(rt, period, o.out);
-    io.out(`Báo cáo / report: ${file}`);
+    const report = await writeReport(rt, period, o.out);
+    // One path on the report line (scripts read it), the PDF and XLSX on the next.
+    io.out(`Báo cáo / report: ${report.files[0] ?? ''}`);
+    io.out(`PDF, XLSX: ${report.files.slice(1, 3).join(', ')}`);
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
     await rt.close();

@@ -199,16 +199,20 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
 
   const report = program.command('report').description('báo cáo / reports');
   report.command('build').requiredOption('--period <period>', '2026-Q3 or 2026').requiredOption('--out <dir>', 'output folder')
-    .option('--issuer <code>', 'agency code of the issuing body (default: the Provincial PC)')
-    .description('dựng báo cáo HTML / build the report (HTML)')
-    .action(async (o: { period: string; out: string; issuer?: string }) => setCode(await (await import('./report.js')).runReportBuild(io, o)));
+    .option('--agency <code>', "one agency's report (default: the province-wide one)")
+    .option('--issuer <code>', 'agency code of the issuing body (default: reports.issuer, else the Provincial PC)')
+    .option('--lang <lang>', 'vi or en (default: reports.lang)')
+    .option('--json', 'JSON: the archive id and the files written')
+    .description('dựng báo cáo HTML, PDF, XLSX / build the report (HTML with charts, PDF, XLSX) and archive it')
+    .action(async (o: { period: string; out: string; agency?: string; issuer?: string; lang?: string; json?: boolean }) => setCode(await (await import('./report.js')).runReportBuild(io, o)));
   report.command('send').requiredOption('--period <period>', '2026-Q3 or 2026')
     .option('--agency <code>', "one agency's report (default: the province-wide one)")
     .option('--to <list>', 'recipients, comma-separated, instead of the configured ones')
     .option('--force', 'send again to those who already have it (logged as a manual resend)')
+    .option('--lang <lang>', 'vi or en (default: reports.lang)')
     .option('--json', 'JSON')
     .description('gửi báo cáo qua thư / email the report (each recipient at most once unless --force)')
-    .action(async (o: { period: string; agency?: string; to?: string; force?: boolean; json?: boolean }) => setCode(await (await import('./report.js')).runReportSend(io, o)));
+    .action(async (o: { period: string; agency?: string; to?: string; force?: boolean; json?: boolean; lang?: string }) => setCode(await (await import('./report.js')).runReportSend(io, o)));
   report.command('log').option('--period <period>', 'only this period').option('--json', 'JSON')
     .description('nhật ký gửi báo cáo / the delivery log')
     .action(async (o: { period?: string; json?: boolean }) => setCode(await (await import('./report.js')).runReportLog(io, o)));

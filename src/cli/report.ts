@@ -1,49 +1,73 @@
-// `edocwatch report build --period P --out DIR`: the HTML report of a period.
+// `edocwatch report build|send|log`: build a period's report into a folder (HTML with its chart
+// images, PDF, XLSX; archived like every report), email it, and read the delivery log.
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { listAgencies } from '../db/agencies.js';
 import { parsePeriod, PeriodError } from '../domain/period.js';
 import { UsageError } from '../errors.js';
+import { buildReport, chartRefs } from '../report/build.js';
+import { REPORT_LANGS, type ReportLang } from '../report/format.js';
 import { renderReportHtml } from '../report/html.js';
-import { periodStats } from '../report/stats.js';
 import type { Runtime } from '../runtime.js';
 import Table from 'cli-table3';
 import { json, withRuntime } from './context.js';
 import type { Out } from './main.js';
 
-/** Builds the report; the issuing body is an agency code (the Department is a role, not a name). */
-export async function buildReport(rt: Runtime, periodId: string, outDir: string, opts: { issuer?: string; now?: Date } = {}): Promise<string> {
-  const stats = await periodStats(rt.pool, rt.config, periodId);
-  const agencies = await listAgencies(rt.pool);
-  const province = agencies.find((a) => a.level === 'province_pc');
-  const issuer = opts.issuer ? agencies.find((a) => a.code === opts.issuer) : province;
-  if (opts.issuer && !issuer) throw new UsageError(`--issuer: không có cơ quan / unknown agency code ${opts.issuer}`);
-  const html = renderReportHtml(stats, agencies, {
-    province: province?.name ?? 'Ủy ban nhân dân tỉnh',
-    issuer: issuer?.name ?? 'Ủy ban nhân dân tỉnh',
-    issuedOn: opts.now ?? new Date(),
-  });
-  await mkdir(outDir, { recursive: true });
-  const file = path.join(outDir, `bao-cao-thu-cong-vu-${stats.period}.html`);
-  await writeFile(file, html);
-  return file;
+/** Who builds from the command line, for the archive. */
+export function cliActor(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
 }
 
-export async function runReportBuild(io: Out, o: { period: string; out: string; issuer?: string }): Promise<number> {
+export function langOption(v: string | undefined): ReportLang | undefined {
+  if (v === undefined) return undefined;
+  if (!(REPORT_LANGS as readonly string[]).includes(v)) throw new UsageError(`--lang: vi hoặc en / must be vi or en (got ${JSON.stringify(v)})`);
+  return v as ReportLang;
+}
+
+/**
+ * Builds and archives the report, and writes report.html (its charts as chart-*.png beside it),
+ * report.pdf and report.xlsx into `outDir`. Returns the files written, report.html first.
+ */
+export async function writeReport(rt: Runtime, periodId: string, outDir: string, opts: { agency?: string; issuer?: string; lang?: ReportLang; now?: Date } = {}): Promise<{ buildId: number; files: string[] }> {
+  const b = await buildReport({ pool: rt.pool, config: rt.config }, periodId, { scope: opts.agency ?? 'province', issuer: opts.issuer, lang: opts.lang, now: opts.now, builtBy: cliActor() });
+  await mkdir(outDir, { recursive: true });
+  const files: Array<[string, string | Buffer]> = [
+    ['report.html', renderReportHtml(b.model, chartRefs(b.charts, 'file'))],
+    ['report.pdf', b.pdf],
+    ['report.xlsx', b.xlsx],
+    ...b.charts.map((c): [string, Buffer] => [c.filename, c.png]),
+  ];
+  const written: string[] = [];
+  for (const [name, content] of files) {
+    const file = path.join(outDir, name);
+    await writeFile(file, content);
+    written.push(file);
+  }
+  return { buildId: b.buildId, files: written };
+}
+
+export async function runReportBuild(io: Out, o: { period: string; out: string; agency?: string; issuer?: string; lang?: string; json?: boolean }): Promise<number> {
   try {
     parsePeriod(o.period);
   } catch (err) {
     if (err instanceof PeriodError) throw new UsageError(err.message);
     throw err;
   }
+  const lang = langOption(o.lang);
   return withRuntime(async (rt) => {
-    io.out(await buildReport(rt, o.period, o.out, { issuer: o.issuer }));
+    const r = await writeReport(rt, o.period, o.out, { agency: o.agency, issuer: o.issuer, lang });
+    if (o.json) io.out(json({ build: r.buildId, files: r.files }));
+    else for (const f of r.files) io.out(f);
     return 0;
   });
 }
 
 /** `edocwatch report send --period P [--agency CODE] [--to LIST] [--force] [--json]`. */
-export async function runReportSend(io: Out, o: { period: string; agency?: string; to?: string; force?: boolean; json?: boolean }): Promise<number> {
+export async function runReportSend(io: Out, o: { period: string; agency?: string; to?: string; force?: boolean; json?: boolean; lang?: string }): Promise<number> {
   try {
     parsePeriod(o.period);
   } catch (err) {
@@ -53,9 +77,10 @@ export async function runReportSend(io: Out, o: { period: string; agency?: strin
   const to = o.to === undefined ? undefined : o.to.split(',').map((s) => s.trim()).filter(Boolean);
   if (to !== undefined && (to.length === 0 || to.some((a) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a))))
     throw new UsageError(`--to: địa chỉ không hợp lệ / not a list of email addresses: ${JSON.stringify(o.to)}`);
+  const lang = langOption(o.lang);
   return withRuntime(async (rt) => {
     const { sendReport } = await import('../report/send.js');
-    const results = await sendReport(rt, o.period, { scope: o.agency ?? 'province', to, force: Boolean(o.force) });
+    const results = await sendReport(rt, o.period, { scope: o.agency ?? 'province', to, force: Boolean(o.force), lang, builtBy: cliActor() });
     if (o.json) io.out(json(results));
     else {
       const t = new Table({ head: ['Người nhận / recipient', 'Kết quả / result'] });

@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { repoRoot } from './paths.js';
 import { EdocError } from '../errors.js';
-import { KPI_IDS } from '../domain/kpi.js';
+import { KPI_IDS, type KpiId } from '../domain/kpi.js';
+import { numberPatternProblems } from '../report/model.js';
 import type { OcrOptions } from '../analyze/ocr.js';
 import type { TrustAnchors } from '../analyze/signatures/trust.js';
 import { loadTrustAnchors } from './trust-anchors.js';
@@ -99,6 +100,18 @@ const schema = z.object({
       province: z.array(z.string().email()),
       agencies: z.record(z.string().min(1), z.array(z.string().email())),
     }),
+    // The issuing body (an agency code of the directory; null: the Provincial PC), its symbol in
+    // report numbers (null: its name's initials), the number pattern and the place of the date line
+    // (null: the Provincial PC's province name). Checked against the directory when a report is built.
+    issuer: z.string().min(1).nullable(),
+    issuer_symbol: z.string().regex(/^[A-ZĐ0-9][A-ZĐ0-9-]{0,19}$/, 'must be upper-case letters, digits and "-", e.g. SKHCN').nullable(),
+    number_pattern: z.string().max(60).superRefine((s, ctx) => {
+      for (const p of numberPatternProblems(s)) ctx.addIssue({ code: 'custom', message: p });
+    }),
+    place: z.string().trim().min(1).max(60).nullable(),
+    lang: z.enum(['vi', 'en']),
+    rank_by: z.string().refine((k) => (KPI_IDS as readonly string[]).includes(k) && k !== 'K7', { message: `must be a KPI id other than K7 (${KPI_IDS.filter((k) => k !== 'K7').join(', ')})` }),
+    signer: z.object({ title: z.string().min(1).nullable(), name: z.string().min(1).nullable() }),
   }),
   accounts: z.object({
     // K7's account list from an LDAP directory (`edocwatch accounts sync-ldap`); url null: none.
@@ -189,7 +202,23 @@ export interface Config {
     /** The configured paths, as given. */
     trustAnchorPaths: string[];
   };
-  reports: { from: string | null; recipients: { province: string[]; agencies: Record<string, string[]> } };
+  reports: {
+    from: string | null;
+    recipients: { province: string[]; agencies: Record<string, string[]> };
+    /** Agency code of the issuing body; null: the Provincial PC of the directory. */
+    issuer: string | null;
+    /** The issuer's abbreviation in report numbers; null: from its name. */
+    issuerSymbol: string | null;
+    /** e.g. `{seq}/BC-{issuer}` (placeholders {seq} {issuer} {year} {period}). */
+    numberPattern: string;
+    /** The place of the date line ("Sơn Minh"); null: the Provincial PC's province. */
+    place: string | null;
+    lang: 'vi' | 'en';
+    /** The KPI agencies are ranked by. */
+    rankBy: KpiId;
+    /** The signature block (both or neither). */
+    signer: { title: string; name: string } | null;
+  };
   accounts: { ldap: LdapConfig };
   /** The Prometheus listener of worker processes (docs/deployment.md); port null: none. */
   workerMetrics: { port: number | null; host: string };
@@ -251,6 +280,8 @@ export const ENV_KEYS: Record<string, string> = {
   EDOCWATCH_WORKER_METRICS_HOST: 'worker_metrics.host',
   EDOCWATCH_COOKIE_SECURE: 'web.cookie_secure',
   EDOCWATCH_TRUST_ANCHORS: 'analyze.trust_anchors',
+  EDOCWATCH_REPORT_ISSUER: 'reports.issuer',
+  EDOCWATCH_REPORT_LANG: 'reports.lang',
 };
 
 export class ConfigError extends EdocError {
@@ -385,7 +416,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       anchors: trust.anchors,
       trustAnchorPaths: c.analyze.trust_anchors,
     },
-    reports: { from: c.reports.from, recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies } },
+    reports: {
+      from: c.reports.from,
+      recipients: { province: c.reports.recipients.province, agencies: c.reports.recipients.agencies },
+      issuer: c.reports.issuer,
+      issuerSymbol: c.reports.issuer_symbol,
+      numberPattern: c.reports.number_pattern,
+      place: c.reports.place,
+      lang: c.reports.lang,
+      rankBy: c.reports.rank_by as KpiId,
+      signer: c.reports.signer.title && c.reports.signer.name ? { title: c.reports.signer.title, name: c.reports.signer.name } : null,
+    },
     accounts: {
       ldap: {
         url: c.accounts.ldap.url,

@@ -15,7 +15,8 @@ export type AuditAction =
   | 'user_add'
   | 'user_disable'
   | 'override_set'
-  | 'override_remove';
+  | 'override_remove'
+  | 'report_resend';
 
 export interface AuditEntry {
   id: number;

@@ -60,6 +60,23 @@ export function canCorrect(user: WebUser): boolean {
   return user.role === 'admin' || user.role === 'analyst';
 }
 
+/**
+ * The archived reports a user may list and download: every one for admins and analysts; for an
+ * agency user only its own agency's reports. The province-wide report names and ranks every agency,
+ * which an agency user's scope does not cover (canSeeProvince), so it is not listed for them
+ * either; the Department sends it to whom it concerns.
+ */
+export function reportScope(user: WebUser): { kind: 'all' } | { kind: 'one'; agency: string } | null {
+  if (user.role !== 'agency') return { kind: 'all' };
+  return user.agencyCode === null ? null : { kind: 'one', agency: user.agencyCode };
+}
+
+export function canSeeReport(user: WebUser, reportScopeOfBuild: string): boolean {
+  const s = reportScope(user);
+  if (s === null) return false;
+  return s.kind === 'all' || reportScopeOfBuild === s.agency;
+}
+
 /** Mailbox administration, queue health, the audit log: admins only. */
 export function canAdminister(user: WebUser): boolean {
   return user.role === 'admin';

@@ -15,6 +15,8 @@ import { parsePeriod, quarterOf } from '../domain/period.js';
 import { isKpiId } from '../domain/ranking.js';
 import { ForbiddenError, WebInputError } from '../errors.js';
 import type { Queues } from '../queue/queues.js';
+import { chartRefs, reportModel } from '../report/build.js';
+import { renderCharts } from '../report/chart.js';
 import { renderReportHtml } from '../report/html.js';
 import { periodStats } from '../report/stats.js';
 import { mailboxJson } from '../cli/mailbox.js';
@@ -250,10 +252,10 @@ export function registerApi(app: FastifyInstance, deps: { pool: Pool; config: Co
   app.get('/report/:period', { schema: { hide: true } }, async (req, reply) => {
     if (!canSeeProvince(user(req))) throw new ForbiddenError();
     const id = parsePeriod((req.params as { period: string }).period).id;
-    const [stats, agencies] = await Promise.all([periodStats(deps.pool, deps.config, id), listAgencies(deps.pool)]);
-    const province = agencies.find((a) => a.level === 'province_pc');
-    const html = renderReportHtml(stats, agencies, { province: province?.name ?? '', issuer: province?.name ?? '', issuedOn: o.now() });
-    // The report is a standalone document with its own inline stylesheet (and no script).
+    // A preview of the province report (no number taken, nothing archived), charts as data: URIs.
+    const { model } = await reportModel(deps, id, { preview: true, now: o.now(), lang: req.lang, builtBy: `web:${user(req).name}` });
+    const html = renderReportHtml(model, chartRefs(await renderCharts(model.charts, model.lang), 'data'));
+    // The report is a standalone document with inline styles only (and no script).
     return reply.type('text/html; charset=utf-8').header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:").send(html);
   });
 }

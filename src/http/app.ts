@@ -23,6 +23,7 @@ import { registerAuth } from './auth.js';
 import { registerCorrections } from './corrections.js';
 import { metricsRegistry } from './metrics.js';
 import { registerPages } from './web.js';
+import { registerReports } from './reports.js';
 import { layout, STYLESHEET } from './views/html.js';
 import { errorBody } from './views/pages.js';
 import { pickLang, t, type Lang } from './views/i18n.js';
@@ -169,6 +170,7 @@ export function buildApp(rt: AppDeps, opts: AppOptions = {}): FastifyInstance {
     registerApi(scope, rt, { now, queues: opts.queues });
     registerPages(scope, rt, { now, queues: opts.queues });
     registerCorrections(scope, rt, { now, queues: opts.queues });
+    registerReports(scope, rt, { now, queues: opts.queues });
   });
   return app;
 }

@@ -31,7 +31,7 @@ export function firedAtOf(job: Pick<Job, 'id' | 'opts' | 'timestamp'>): Date {
 }
 
 /** The scopes with recipients: the province, then agencies in code order. Pure. */
-export function scopesToSend(config: Pick<Config, 'reports'>): string[] {
+export function scopesToSend(config: { reports: Pick<Config['reports'], 'from' | 'recipients'> }): string[] {
   const out: string[] = [];
   if (recipientsOf(config, 'province').length > 0) out.push('province');
   for (const code of Object.keys(config.reports.recipients.agencies).sort()) if (recipientsOf(config, code).length > 0) out.push(code);
@@ -53,7 +53,7 @@ export async function scheduleReports(rt: Runtime): Promise<boolean> {
 export async function runReportJob(rt: Runtime, job: Job<ReportPayload>): Promise<DeliveryResult[]> {
   const period = job.data.period ?? reportPeriodFor(job.data.kind, firedAtOf(job));
   const results: DeliveryResult[] = [];
-  for (const scope of scopesToSend(rt.config)) results.push(...(await sendReport(rt, period, { scope })));
+  for (const scope of scopesToSend(rt.config)) results.push(...(await sendReport(rt, period, { scope, builtBy: 'scheduler' })));
   const failed = results.filter((r) => r.status === 'failed');
   rt.log.info({ period, sent: results.filter((r) => r.status === 'sent').length, failed: failed.length }, 'report job done');
   if (failed.length > 0) throw new Error(`report ${period}: ${failed.length} delivery(ies) failed: ${failed.map((f) => `${f.recipient}: ${f.error ?? ''}`).join('; ')}`);

@@ -1,7 +1,8 @@
 // The quarterly and yearly reports on job schedulers: a `worker --queues report` process schedules
 // them at 07:00 (07:30 for the year) local time on the first day of the next quarter; the firing is
 // brought forward (the delayed job promoted), the reports arrive at a real SMTP receiver of the
-// test's own with the figures of `stats`, and a second firing of the same quarter sends nothing.
+// test's own with the figures of `stats` in the HTML, the attached PDF's text and the XLSX's cells,
+// its charts as inline images; the build is archived; a second firing of the same quarter sends nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { BIN, spawnCli } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { addDevMailbox, appendMail } from '../helpers/mailbox.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
+import { pdfText, pngInfo, xlsxSheets } from '../helpers/report-files.js';
 
 const USER = 'it-report-schedule';
 const PASSWORD = 'report-schedule-pw';
@@ -102,14 +104,46 @@ describe('scheduled reports', () => {
     await job?.promote();
     const got = await until(async () => smtp.received.length, (n) => n >= 1, 60_000);
     expect(got).toBe(1);
-    const p = await simpleParser(smtp.received[0]?.raw as Buffer);
+    const p = await simpleParser(smtp.received[0]?.raw as Buffer, { keepCidLinks: true });
     const [y, q] = nextQuarterStartLocal.reported.split('-Q');
     expect(p.subject).toBe(`Báo cáo tình hình sử dụng thư điện tử công vụ quý ${['I', 'II', 'III', 'IV'][Number(q) - 1]} năm ${y}`);
     expect(smtp.received[0]?.to).toEqual([LEADER]);
-    const stats = JSON.parse((await spawnCli(['stats', '--period', nextQuarterStartLocal.reported, '--json'], t.env)).stdout) as { messages: { total: number }; exchanges: number };
+    type Kpi = { numerator: number; denominator: number; ratio: number | null; needsPaperRegister?: boolean };
+    const stats = JSON.parse((await spawnCli(['stats', '--period', nextQuarterStartLocal.reported, '--json'], t.env)).stdout) as { messages: { total: number }; exchanges: number; documents: number; province: Record<string, Kpi> };
     expect(stats.messages.total).toBe(3);
-    expect(String(p.html)).toContain(`<b>3</b> thư công vụ`);
-    expect(String(p.html)).toContain(`<b>${stats.exchanges}</b> lượt trao đổi`);
+    const html = String(p.html);
+    expect(html).toContain(`hệ thống ghi nhận 3 thư công vụ`);
+    expect(html).toContain(`, ${stats.exchanges} lượt trao đổi và ${stats.documents} văn bản.`);
+    // Every KPI's province-wide figures, as stats gives them, in the HTML, the PDF and the XLSX.
+    const pct = (k: Kpi) => (k.needsPaperRegister ? 'Cần sổ văn bản giấy' : k.ratio === null ? '—' : `${(Math.round(k.ratio * 1000) / 10).toFixed(1).replace('.', ',')}%`);
+    const pdf = p.attachments.find((a) => a.contentType === 'application/pdf');
+    const xlsx = p.attachments.find((a) => a.filename?.endsWith('.xlsx'));
+    expect([pdf?.filename, xlsx?.filename]).toEqual([`bao-cao-thu-cong-vu-${nextQuarterStartLocal.reported}.pdf`, `bao-cao-thu-cong-vu-${nextQuarterStartLocal.reported}.xlsx`]);
+    const text = (await pdfText(pdf?.content as Buffer)).text.replace(/\s+/g, ' ');
+    const summary = (await xlsxSheets(xlsx?.content as Buffer))[0];
+    for (const [id, k] of Object.entries(stats.province)) {
+      expect(html, id).toMatch(new RegExp(`<tr data-kpi="${id}" data-row="province"><td[^>]*>Toàn tỉnh</td><td[^>]*>${k.numerator}</td><td[^>]*>${k.denominator}</td><td[^>]*>${pct(k)}</td>`));
+      expect(text, id).toContain(`Toàn tỉnh ${k.numerator} ${k.denominator} ${pct(k)}`);
+      expect(summary?.rows.find((r) => r?.[0] === id)?.slice(2, 5), id).toEqual([k.numerator, k.denominator, k.needsPaperRegister ? null : k.ratio]);
+    }
+    expect(stats.province.K5?.denominator).toBeGreaterThan(0);
+    // The charts are inline PNG parts, each named by a cid: of the HTML.
+    const cids = [...html.matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1]);
+    const images = p.attachments.filter((a) => a.contentType === 'image/png');
+    expect(cids.length).toBeGreaterThan(0);
+    expect(images.map((a) => a.cid).sort()).toEqual([...cids].sort());
+    for (const a of images) {
+      expect(a.contentDisposition).toBe('inline');
+      expect(pngInfo(a.content).width).toBe(640);
+    }
+    // The report that was sent is the archived build the delivery names.
+    const archived = await db.query<{ scope: string; built_by: string; files: string[] }>(
+      `SELECT b.scope, b.built_by, ARRAY(SELECT name FROM report_files f WHERE f.build_id = b.id ORDER BY name) AS files
+         FROM report_builds b JOIN report_deliveries d ON d.build_id = b.id`,
+    );
+    expect(archived.rows).toHaveLength(1);
+    expect(archived.rows[0]).toMatchObject({ scope: 'province', built_by: 'scheduler' });
+    expect(archived.rows[0]?.files).toEqual(expect.arrayContaining(['report.html', 'report.pdf', 'report.txt', 'report.xlsx', ...images.map((a) => a.filename)]));
 
     // The same firing again (a retry, or another worker): nothing more is sent.
     const again = await addOnce(queue, 'report-quarterly', { kind: 'quarter' }, `repeat:report-quarterly:${quarterlyMillis}`);
@@ -118,5 +152,7 @@ describe('scheduled reports', () => {
     expect(smtp.received).toHaveLength(1);
     const rows = await db.query<{ period: string; status: string }>(`SELECT period, status FROM report_deliveries`);
     expect(rows.rows).toEqual([{ period: nextQuarterStartLocal.reported, status: 'sent' }]);
+    // Nothing was built for the second firing either.
+    expect((await db.query(`SELECT id FROM report_builds`)).rows).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 // of the test's own and read back (subject, recipients, the HTML's figures equal `stats --json`);
 // two senders at once and a second run send nothing twice; a manual resend is logged as such; a
 // refused recipient and an unreachable server are logged, exit 3, and retried by the next send.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import pg from 'pg';
@@ -12,6 +12,7 @@ import { spawnCli } from '../helpers/cli.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { addDevMailbox, appendMail } from '../helpers/mailbox.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
+import { pdfText } from '../helpers/report-files.js';
 
 const USER = 'it-report-send';
 const PASSWORD = 'report-send-pw';
@@ -73,19 +74,24 @@ describe('emailing the report', () => {
     };
     expect(stats.messages.total).toBe(4);
     for (const m of smtp.received) {
-      const p = await simpleParser(m.raw);
+      const p = await simpleParser(m.raw, { keepCidLinks: true });
       expect(p.subject).toBe(SUBJECT);
       expect(p.from?.text).toContain('baocao@stttt.sonminh.gov.vn');
       expect(p.messageId).toMatch(/^<report\.2026-Q3\.province\.[0-9a-f]{24}@edocwatch>$/);
       const html = String(p.html);
-      expect(html).toContain(`<b>${stats.messages.total}</b> thư công vụ`);
-      expect(html).toContain(`<b>${stats.exchanges}</b> lượt trao đổi`);
-      expect(html).toContain(`<b>${stats.documents}</b> văn bản`);
+      expect(html).toContain(`hệ thống ghi nhận ${stats.messages.total} thư công vụ`);
+      expect(html).toContain(`, ${stats.exchanges} lượt trao đổi và ${stats.documents} văn bản.`);
       for (const id of ['K1', 'K5', 'K6']) {
         const k = stats.province[id] as { numerator: number; denominator: number };
-        expect(html).toMatch(new RegExp(`<td>${id}</td><td>[^<]+</td><td class="n">${k.numerator}</td><td class="n">${k.denominator}</td>`));
+        expect(html).toMatch(new RegExp(`<tr data-kpi="${id}" data-row="province"><td[^>]*>Toàn tỉnh</td><td[^>]*>${k.numerator}</td><td[^>]*>${k.denominator}</td>`));
       }
-      expect(p.text).toContain(SUBJECT);
+      expect(p.text).toContain(SUBJECT.toUpperCase());
+      // The PDF and the workbook are attached; charts are inline images the HTML names by cid.
+      const files = p.attachments.map((a) => [a.filename, a.contentType]);
+      expect(files).toEqual(expect.arrayContaining([['bao-cao-thu-cong-vu-2026-Q3.pdf', 'application/pdf'], ['bao-cao-thu-cong-vu-2026-Q3.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']]));
+      const cids = [...html.matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1]);
+      expect(cids.length).toBeGreaterThan(0);
+      expect(p.attachments.filter((a) => a.contentType === 'image/png').map((a) => a.cid).sort()).toEqual([...cids].sort());
     }
   });
 
@@ -145,5 +151,47 @@ describe('emailing the report', () => {
     const badTo = await send('--to', 'not-an-address');
     expect(badTo.code).toBe(2);
     expect(badTo.stderr).toMatch(/--to: .*not a list of email addresses/);
+  });
+
+  it('builds the report into a folder, archives it with a number it keeps, and refuses bad settings in one line', async () => {
+    const out = path.join(t.rawStore, 'built');
+    const r = await spawnCli(['report', 'build', '--period', '2026-Q3', '--out', out, '--json'], t.env);
+    expect(r.code, r.stderr).toBe(0);
+    const built = JSON.parse(r.stdout) as { build: number; files: string[] };
+    expect(built.files.slice(0, 3)).toEqual(['report.html', 'report.pdf', 'report.xlsx'].map((f) => path.join(out, f)));
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    const charts = [...html.matchAll(/src="(chart-[^"]+\.png)"/g)].map((m) => m[1] as string);
+    expect(charts.length).toBeGreaterThan(0);
+    for (const c of charts) expect(existsSync(path.join(out, c))).toBe(true);
+    // The province report was numbered when it was first sent; a rebuild keeps that number.
+    const sent = await db.query<{ number: string }>(`SELECT DISTINCT number FROM report_builds WHERE scope = 'province'`);
+    expect(sent.rows).toHaveLength(1);
+    expect(sent.rows[0]?.number).toBe('01/BC-UBND');
+    expect((await pdfText(readFileSync(path.join(out, 'report.pdf')))).text).toContain('Số: 01/BC-UBND');
+    // The English version of the agency's report: its own number, the next one.
+    const en = await spawnCli(['report', 'build', '--period', '2026-Q3', '--out', path.join(out, 'en'), '--agency', '000.00.03.H30', '--lang', 'en'], t.env);
+    expect(en.code, en.stderr).toBe(0);
+    const text = (await pdfText(readFileSync(path.join(out, 'en', 'report.pdf')))).text;
+    expect(text).toContain('SOCIALIST REPUBLIC OF VIET NAM');
+    expect(text).toContain('No.: 02/BC-UBND');
+    const { rows } = await db.query<{ built_by: string; lang: string }>(`SELECT built_by, lang FROM report_builds WHERE id = $1`, [built.build]);
+    expect(rows[0]?.built_by).toMatch(/^cli/);
+    // The refusals, in parallel: each is one process that stops before building anything.
+    const refusals = [
+      [['--lang', 'fr'], /--lang: vi hoặc en \/ must be vi or en/],
+      [['--agency', 'NOPE'], /unknown agency code NOPE/],
+      [['--issuer', 'NOPE'], /--issuer: .*unknown agency code NOPE/],
+    ] as const;
+    const [noIssuer, ...bad] = await Promise.all([
+      spawnCli(['report', 'build', '--period', '2026-Q3', '--out', out], { ...t.env, EDOCWATCH_REPORT_ISSUER: 'NOPE' }),
+      ...refusals.map(([args]) => spawnCli(['report', 'build', '--period', '2026-Q3', '--out', out, ...args], t.env)),
+    ]);
+    refusals.forEach(([, message], i) => {
+      expect(bad[i]?.code).toBe(2);
+      expect(bad[i]?.stderr).toMatch(message);
+      expect(bad[i]?.stderr.trim().split('\n')).toHaveLength(1);
+    });
+    expect(noIssuer?.code).toBe(2);
+    expect(noIssuer?.stderr).toContain('invalid report settings: reports.issuer (EDOCWATCH_REPORT_ISSUER)');
   });
 });

@@ -13,6 +13,10 @@ import { cli } from '../helpers/cli.js';
 import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
 import { loadDemoData } from '../helpers/web-data.js';
 import { WebClient } from '../helpers/web-session.js';
+import { buildReport } from '../../src/report/build.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
+import { simpleParser } from 'mailparser';
+import { pdfText, xlsxSheets } from '../helpers/report-files.js';
 
 const OWN = '000.00.03.H30'; // Sở Tài chính, monitored by the demo
 const OTHER = '000.00.02.H30'; // Sở Nội vụ
@@ -25,6 +29,9 @@ describe('web API scoped by role', () => {
   let queues: Queues;
   let config: Config;
   let mailboxes: Map<string, number>;
+  let smtp: SmtpReceiver;
+  /** Archived report ids: the province's, the own agency's, another agency's. */
+  const reports = { province: 0, own: 0, other: 0 };
   const app = () => buildApp({ pool, config }, { now, queues: () => queues });
   const clients: Record<'admin' | 'analyst' | 'agency', WebClient> = {} as never;
 
@@ -32,10 +39,18 @@ describe('web API scoped by role', () => {
     t = await createTestEnv('webapi');
     useEnv(t);
     pool = createPool(t.databaseUrl);
-    config = { ...t.config, web: { ...t.config.web, loginFailuresPerAccount: 3, loginPerIpPerMinute: 1000 } };
+    smtp = await startSmtpReceiver();
+    config = {
+      ...t.config,
+      smtpUrl: smtp.url,
+      reports: { ...t.config.reports, from: 'Sở Khoa học và Công nghệ <baocao@skhcn.sonminh.gov.vn>', recipients: { province: ['lanhdao@ubnd.sonminh.gov.vn'], agencies: {} } },
+      web: { ...t.config.web, loginFailuresPerAccount: 3, loginPerIpPerMinute: 1000 },
+    };
     queues = createQueues(config, config.queuePrefix);
     await queues.sync.obliterate({ force: true });
     mailboxes = await loadDemoData(pool, { count: 36, period: '2026-Q3', attachmentShare: 0.2 });
+    for (const [k, scope] of [['province', 'province'], ['own', OWN], ['other', OTHER]] as const)
+      reports[k] = (await buildReport({ pool, config }, '2026-Q3', { scope, builtBy: 'test', now: now() })).buildId;
     process.env.WEB_PW = PW;
     for (const [name, role, agency] of [['admin', 'admin', null], ['analyst', 'analyst', null], ['stc', 'agency', OWN]] as const) {
       const r = await cli('user', 'add', '--name', name, '--role', role, ...(agency ? ['--agency', agency] : []), '--password-env', 'WEB_PW');
@@ -53,6 +68,7 @@ describe('web API scoped by role', () => {
     await queues?.sync.obliterate({ force: true }).catch(() => undefined);
     await queues?.close();
     await pool?.end();
+    await smtp?.close();
   });
 
   it('lands each role on its home page after sign-in', async () => {
@@ -98,6 +114,9 @@ describe('web API scoped by role', () => {
     ['GET', `/exchanges?period=2026-Q3&agency=${OTHER}`, 200, 200, 403],
     ['GET', '/admin/mailboxes', 200, 403, 403],
     ['GET', '/admin/queues', 200, 403, 403],
+    ['GET', '/api/reports', 200, 200, 200],
+    ['GET', '/api/reports?period=2026-Q9', 400, 400, 400],
+    ['GET', '/reports', 200, 200, 200],
   ];
 
   it.each(matrix)('%s %s answers admin %i, analyst %i, agency %i', async (_m, url, admin, analyst, agency) => {
@@ -141,6 +160,74 @@ describe('web API scoped by role', () => {
     expect(agencies.map((a) => a.code)).toEqual([OWN]);
     const stats = (await clients.agency.get('/api/stats?period=2026-Q3')).json() as { agencies: Record<string, unknown> };
     expect(Object.keys(stats.agencies)).toEqual([OWN]);
+  });
+
+  it("lists archived reports by role: every one for admins and analysts, an agency user's own only, others' ids not found", async () => {
+    type List = { items: Array<{ id: number; scope: string; number: string; downloads: Record<string, string> }> };
+    const all = (await clients.analyst.get('/api/reports')).json() as List;
+    expect(all.items.map((b) => b.id)).toEqual([reports.other, reports.own, reports.province]);
+    expect(all.items.find((b) => b.id === reports.province)?.number).toBe('01/BC-UBND');
+    expect(all.items.find((b) => b.id === reports.own)?.downloads).toEqual({ html: `/api/reports/${reports.own}/html`, pdf: `/api/reports/${reports.own}/pdf`, xlsx: `/api/reports/${reports.own}/xlsx` });
+    const mine = (await clients.agency.get('/api/reports')).json() as List;
+    expect(mine.items.map((b) => [b.id, b.scope])).toEqual([[reports.own, OWN]]);
+    for (const format of ['html', 'pdf', 'xlsx']) {
+      for (const [id, agencyStatus] of [[reports.own, 200], [reports.other, 404], [reports.province, 404]] as const) {
+        expect((await clients.admin.get(`/api/reports/${id}/${format}`)).statusCode, `admin ${id} ${format}`).toBe(200);
+        expect((await clients.analyst.get(`/api/reports/${id}/${format}`)).statusCode, `analyst ${id} ${format}`).toBe(200);
+        const r = await clients.agency.get(`/api/reports/${id}/${format}`);
+        expect(r.statusCode, `agency ${id} ${format}`).toBe(agencyStatus);
+        if (agencyStatus === 404) expect(r.body).not.toContain('Sở Nội vụ');
+      }
+    }
+    expect((await clients.admin.get('/api/reports/999999/pdf')).statusCode).toBe(404);
+    expect((await clients.admin.get(`/api/reports/${reports.own}/docx`)).statusCode).toBe(400);
+    // The downloads hold the report's figures, as stats gives them for the agency.
+    const stats = (await clients.agency.get('/api/stats?period=2026-Q3')).json() as { province: Record<string, { numerator: number; denominator: number }> };
+    const pdf = await clients.agency.get(`/api/reports/${reports.own}/pdf`);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers['content-disposition']).toBe(`attachment; filename="bao-cao-thu-cong-vu-2026-Q3-${OWN}.pdf"`);
+    const text = (await pdfText(pdf.rawPayload)).text.replace(/\s+/g, ' ');
+    expect(text).toContain('của Sở Tài chính');
+    expect(text).toContain(`Sở Tài chính ${stats.province.K5?.numerator} ${stats.province.K5?.denominator}`);
+    const sheets = await xlsxSheets((await clients.agency.get(`/api/reports/${reports.own}/xlsx`)).rawPayload);
+    expect(sheets[0]?.rows.find((r) => r?.[0] === 'K5')?.slice(2, 4)).toEqual([stats.province.K5?.numerator, stats.province.K5?.denominator]);
+    const html = await clients.agency.get(`/api/reports/${reports.own}/html`);
+    expect(html.body).toContain('src="data:image/png;base64,');
+    expect(html.body).not.toContain('cid:');
+    expect(String(html.headers['content-security-policy'])).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    // The page lists the same, with resend forms for admins only.
+    const page = await clients.agency.get('/reports', { accept: 'text/html' });
+    expect(page.body).toContain('Lưu trữ báo cáo');
+    expect(page.body).toContain(`data-report="${reports.own}"`);
+    expect(page.body).not.toContain(`data-report="${reports.province}"`);
+    expect(page.body).not.toContain('/resend');
+    expect((await clients.admin.get('/reports?lang=en', { accept: 'text/html' })).body).toContain(`action="/reports/${reports.province}/resend"`);
+  });
+
+  it('lets only admins resend an archived report, with a CSRF token, as it was, and audits it', async () => {
+    const url = `/api/reports/${reports.province}/resend`;
+    expect((await clients.admin.send('POST', url, {})).json()).toMatchObject({ error: 'csrf' });
+    expect((await clients.analyst.send('POST', url, {}, { 'x-csrf-token': await clients.analyst.apiToken() })).statusCode).toBe(403);
+    expect((await clients.agency.send('POST', `/api/reports/${reports.own}/resend`, {}, { 'x-csrf-token': await clients.agency.apiToken() })).statusCode).toBe(403);
+    const token = await clients.admin.apiToken();
+    expect((await clients.admin.send('POST', url, { to: ['not an address'] }, { 'x-csrf-token': token })).statusCode).toBe(400);
+    const n = smtp.received.length;
+    const r = await clients.admin.send('POST', url, {}, { 'x-csrf-token': token });
+    expect(r.statusCode, r.body).toBe(200);
+    expect((r.json() as { results: Array<{ recipient: string; status: string }> }).results.map((x) => [x.recipient, x.status])).toEqual([['lanhdao@ubnd.sonminh.gov.vn', 'sent']]);
+    expect(smtp.received).toHaveLength(n + 1);
+    const mail = await simpleParser(smtp.received.at(-1)?.raw as Buffer);
+    expect(mail.subject).toBe('Báo cáo tình hình sử dụng thư điện tử công vụ quý III năm 2026');
+    const archivedPdf = (await clients.admin.get(`/api/reports/${reports.province}/pdf`)).rawPayload;
+    expect(mail.attachments.find((a) => a.contentType === 'application/pdf')?.content.equals(archivedPdf)).toBe(true);
+    const form = await clients.admin.send('POST', `/reports/${reports.province}/resend`, new URLSearchParams({ _csrf: clients.admin.csrf, to: 'vanphong@sonminh.gov.vn' }).toString(), { accept: 'text/html' });
+    expect(form.statusCode, form.body.slice(0, 300)).toBe(303);
+    expect(form.headers.location).toBe('/reports?done=resent&n=1');
+    expect(smtp.received.at(-1)?.to).toEqual(['vanphong@sonminh.gov.vn']);
+    const log = (await clients.admin.get('/api/audit')).json() as Array<{ action: string; target: string }>;
+    expect(log.filter((e) => e.action === 'report_resend').map((e) => e.target)).toEqual([`report:${reports.province}`, `report:${reports.province}`]);
+    const { rows } = await pool.query<{ kind: string; build_id: string }>(`SELECT kind, build_id FROM report_deliveries ORDER BY id`);
+    expect(rows.map((x) => [x.kind, Number(x.build_id)])).toEqual([['manual', reports.province], ['manual', reports.province]]);
   });
 
   it('pages the exchange list by cursor without overlap, newest first', async () => {
@@ -401,7 +488,10 @@ describe('web API scoped by role', () => {
     const docs = await proxied.inject({ url: '/api/docs/json' });
     expect(docs.statusCode).toBe(200);
     expect(Object.keys((docs.json() as { paths: object }).paths)).toEqual(
-      expect.arrayContaining(['/api/overview', '/api/exchanges', '/api/exchanges/{id}', '/api/mailboxes', '/api/exchanges/{id}/overrides', '/api/exchanges/{id}/overrides/{overrideId}']),
+      expect.arrayContaining([
+        '/api/overview', '/api/exchanges', '/api/exchanges/{id}', '/api/mailboxes', '/api/exchanges/{id}/overrides', '/api/exchanges/{id}/overrides/{overrideId}',
+        '/api/reports', '/api/reports/{id}/{format}', '/api/reports/{id}/resend',
+      ]),
     );
   });
 });

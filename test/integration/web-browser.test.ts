@@ -1,8 +1,9 @@
 // The dashboard in a real browser: playwright-core driving Debian's chromium (installed by
 // `scripts/services.sh up --browser`, never a downloaded build) against `serve`'s app on a loopback
 // port, with data from the demo generator. Signs in, reads the overview, filters exchanges, adds a
-// mailbox whose connection is tested against the test Dovecot, downloads an export, and (as an
-// analyst) corrects a label and sees the overview's KPI move. A screenshot of each page goes to
+// mailbox whose connection is tested against the test Dovecot, downloads an export, (as an
+// analyst) corrects a label and sees the overview's KPI move, opens an archived report (its
+// charts decoded by the browser) and downloads its PDF. A screenshot of each page goes to
 // out/screenshots/ as a test artifact.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { createQueues, type Queues } from '../../src/queue/queues.js';
 import { cli } from '../helpers/cli.js';
 import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
 import { loadDemoData } from '../helpers/web-data.js';
+import { buildReport } from '../../src/report/build.js';
 
 const SHOTS = path.resolve('out', 'screenshots');
 const PW = 'mật-khẩu-trình-duyệt-1';
@@ -30,6 +32,7 @@ describe('the dashboard in chromium', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  let reportId: number;
 
   const shot = async (name: string) => {
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -43,6 +46,7 @@ describe('the dashboard in chromium', () => {
     pool = createPool(t.databaseUrl);
     queues = createQueues(t.config, t.config.queuePrefix);
     await loadDemoData(pool, { count: 24, period: '2026-Q3', attachmentShare: 0.2 });
+    reportId = (await buildReport({ pool, config: t.config }, '2026-Q3', { builtBy: 'test', now: new Date('2026-10-01T00:00:00Z') })).buildId;
     process.env.WEB_PW = PW;
     expect((await cli('user', 'add', '--name', 'quantri', '--role', 'admin', '--password-env', 'WEB_PW')).code).toBe(0);
     expect((await cli('user', 'add', '--name', 'chuyenvien', '--role', 'analyst', '--password-env', 'WEB_PW')).code).toBe(0);
@@ -184,5 +188,23 @@ describe('the dashboard in chromium', () => {
     const { rows: audited } = await pool.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE action = 'override_set' AND target = $1`, [`exchange:${id as string}`]);
     expect(audited).toEqual([{ actor: 'chuyenvien' }]);
     await analyst.context().close();
+  });
+
+  it('opens an archived report with its charts drawn, and downloads its PDF', async () => {
+    await page.goto(`${base}/reports`);
+    expect(await page.textContent('h1')).toContain('Lưu trữ báo cáo');
+    const row = page.locator(`tr[data-report="${reportId}"]`);
+    expect(await row.count()).toBe(1);
+    await shot('10-report-archive');
+    const [download] = await Promise.all([page.waitForEvent('download'), row.locator('a:text("PDF")').click()]);
+    expect(download.suggestedFilename()).toBe('bao-cao-thu-cong-vu-2026-Q3.pdf');
+    expect(readFileSync(await download.path()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.goto(`${base}/api/reports/${reportId}/html`);
+    expect(await page.textContent('body')).toContain('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM');
+    // Every chart is a data: image the browser decoded (a broken one has no natural width).
+    const widths = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
+    expect(widths.length).toBeGreaterThan(0);
+    expect(widths.every((w) => w === 640)).toBe(true);
+    await shot('11-report-html');
   });
 });

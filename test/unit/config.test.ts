@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 
@@ -50,5 +53,31 @@ describe('configuration', () => {
 
   it('refuses an override file that cannot be read', () => {
     expect(() => loadConfig({ EDOCWATCH_CONFIG: '/nonexistent/edocwatch.yaml' })).toThrow(/cannot read/);
+  });
+
+  it('reads the report settings, and names every bad one with its key', () => {
+    const d = loadConfig({}).reports;
+    expect([d.issuer, d.issuerSymbol, d.numberPattern, d.place, d.lang, d.rankBy, d.signer]).toEqual([null, null, '{seq}/BC-{issuer}', null, 'vi', 'K1', null]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'edocwatch-config-'));
+    const good = path.join(dir, 'good.yaml');
+    writeFileSync(good, 'reports:\n  issuer: "000.00.09.H30"\n  issuer_symbol: SKHCN\n  number_pattern: "{seq}/{year}/BC-{issuer}"\n  place: Sơn Minh\n  rank_by: K6\n  signer: { title: "KT. GIÁM ĐỐC", name: "Nguyễn Văn A" }\n');
+    const r = loadConfig({ EDOCWATCH_CONFIG: good, EDOCWATCH_REPORT_LANG: 'en' }).reports;
+    expect(r).toMatchObject({ issuer: '000.00.09.H30', issuerSymbol: 'SKHCN', numberPattern: '{seq}/{year}/BC-{issuer}', place: 'Sơn Minh', lang: 'en', rankBy: 'K6', signer: { title: 'KT. GIÁM ĐỐC', name: 'Nguyễn Văn A' } });
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'reports:\n  issuer_symbol: "sở kh"\n  number_pattern: "{seq}/BC-{org}"\n  place: ""\n  lang: fr\n  rank_by: K7\n');
+    let err: unknown;
+    try {
+      loadConfig({ EDOCWATCH_CONFIG: bad });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toContain('reports.issuer_symbol: must be upper-case letters, digits and "-", e.g. SKHCN');
+    expect(problems).toContain('reports.number_pattern: unknown placeholder {org} (use {seq}, {issuer}, {year}, {period})');
+    expect(problems).toContain('reports.place');
+    expect(problems).toContain('reports.lang (EDOCWATCH_REPORT_LANG)');
+    expect(problems).toContain('reports.rank_by: must be a KPI id other than K7');
+    expect((err as ConfigError).problems).toHaveLength(5);
   });
 });

@@ -1,6 +1,6 @@
 // Role scoping of the web app (src/domain/access.ts): what each role may query.
 import { describe, expect, it } from 'vitest';
-import { agencyScope, canAdminister, canCorrect, canSeeAgencies, canSeeProvince, homePath, isRole, type WebUser } from '../../src/domain/access.js';
+import { agencyScope, canAdminister, canCorrect, canSeeAgencies, canSeeProvince, canSeeReport, homePath, isRole, reportScope, type WebUser } from '../../src/domain/access.js';
 
 const admin: WebUser = { id: 1, name: 'a', role: 'admin', agencyCode: null };
 const analyst: WebUser = { id: 2, name: 'b', role: 'analyst', agencyCode: null };
@@ -47,6 +47,13 @@ describe('record visibility and role rights', () => {
 
   it('lets admins and analysts correct labels, never an agency user', () => {
     expect([admin, analyst, agency, orphan].map(canCorrect)).toEqual([true, true, false, false]);
+  });
+
+  it("lists every archived report for admins and analysts, an agency's own reports only for its users", () => {
+    expect([admin, analyst, agency, orphan].map(reportScope)).toEqual([{ kind: 'all' }, { kind: 'all' }, { kind: 'one', agency: '000.00.03.H30' }, null]);
+    expect(['province', '000.00.03.H30', '000.00.02.H30'].map((s) => canSeeReport(agency, s))).toEqual([false, true, false]);
+    expect(['province', '000.00.02.H30'].map((s) => canSeeReport(analyst, s))).toEqual([true, true]);
+    expect(canSeeReport(orphan, '000.00.03.H30')).toBe(false);
   });
 
   it('lands each role on its home', () => {

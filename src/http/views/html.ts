@@ -56,6 +56,7 @@ export function layout(o: { lang: Lang; title: string; user: WebUser | null; bod
     ? h`<nav><ul>
         ${user.role !== 'agency' ? h`<li><a href="/overview">${t(lang, 'nav.overview')}</a></li>` : h`<li><a href="/agencies/${user.agencyCode}">${t(lang, 'nav.myAgency')}</a></li>`}
         <li><a href="/exchanges">${t(lang, 'nav.exchanges')}</a></li>
+        <li><a href="/reports">${t(lang, 'nav.reports')}</a></li>
         ${user.role === 'admin' ? h`<li><a href="/admin/mailboxes">${t(lang, 'nav.mailboxes')}</a></li><li><a href="/admin/queues">${t(lang, 'nav.queues')}</a></li>` : ''}
         <li><a href="/api/docs">API</a></li>
       </ul>

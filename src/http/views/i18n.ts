@@ -15,6 +15,7 @@ const TEXT: Record<string, { vi: string; en: string }> = {
   'nav.myAgency': { vi: 'Cơ quan của tôi', en: 'My agency' },
   'nav.exchanges': { vi: 'Văn bản trao đổi', en: 'Exchanges' },
   'nav.mailboxes': { vi: 'Hộp thư', en: 'Mailboxes' },
+  'nav.reports': { vi: 'Lưu trữ báo cáo', en: 'Report archive' },
   'nav.queues': { vi: 'Hàng đợi', en: 'Queues' },
   'nav.logout': { vi: 'Đăng xuất', en: 'Sign out' },
   'role.admin': { vi: 'quản trị', en: 'admin' },
