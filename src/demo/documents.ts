@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
 import type { Font as FkFont, Glyph as FkGlyph } from '@pdf-lib/fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import * as PImage from 'pureimage';
 import jpeg from 'jpeg-js';
+import { rasterizeGlyph, type GlyphMask } from '../render/glyph-mask.js';
 import {
   AlignmentType,
   BorderStyle,
@@ -442,123 +442,17 @@ export async function renderTextPdf(doc: DocSpec): Promise<Buffer> {
 // ---------------------------------------------------------------------------------------------
 // Raster: glyph masks drawn once with pureimage, then stamped into an ink-coverage layer.
 
-interface GlyphMask {
-  w: number;
-  h: number;
-  /** Offset of the mask's top-left from the pen position (baseline). */
-  dx: number;
-  dy: number;
-  alpha: Uint8Array;
-}
-
 /** Supersampling factor for glyph masks: pureimage anti-aliases only horizontally. */
 const SS = 3;
 const maskCache = new Map<string, GlyphMask | null>();
 const MASK_CACHE_MAX = 20_000;
-
-interface PathSink {
-  moveTo(x: number, y: number): void;
-  lineTo(x: number, y: number): void;
-  quadraticCurveTo(cx: number, cy: number, x: number, y: number): void;
-  bezierCurveTo(c1x: number, c1y: number, c2x: number, c2y: number, x: number, y: number): void;
-  closePath(): void;
-}
 
 function glyphMask(key: FontKey, cp: number, sizePx: number): GlyphMask | null {
   const cacheKey = `${key}|${sizePx.toFixed(2)}|${cp}`;
   const hit = maskCache.get(cacheKey);
   if (hit !== undefined) return hit;
   const font = fonts()[key];
-  const glyph = glyphFor(font, cp);
-  const box = glyph.path.bbox;
-  let mask: GlyphMask | null = null;
-  if (Number.isFinite(box.minX) && box.maxX > box.minX && box.maxY > box.minY) {
-    const s = sizePx / font.fk.unitsPerEm;
-    const x0 = Math.floor(box.minX * s) - 1;
-    const y0 = Math.floor(-box.maxY * s) - 1;
-    const w = Math.ceil(box.maxX * s) - x0 + 1;
-    const h = Math.ceil(-box.minY * s) - y0 + 1;
-    const bmp = PImage.make(w * SS, h * SS);
-    const ctx = bmp.getContext('2d');
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, w * SS, h * SS);
-    ctx.fillStyle = '#000000';
-    ctx.beginPath();
-    // Font units (y up) -> supersampled mask pixels (y down); all contours in one even-odd fill
-    // so counters (the holes of o, a, e) stay open.
-    const k = s * SS;
-    const X = (x: number): number => x * k - x0 * SS;
-    const Y = (y: number): number => -y * k - y0 * SS;
-    // Curves are flattened here and every contour is closed here: pureimage's own closePath
-    // closes only the first contour of a path and its curve flattening stops short of the end
-    // point, which loses stems (the i of "Minh") and accents.
-    let cx = 0;
-    let cy = 0;
-    let sx = 0;
-    let sy = 0;
-    let open = false;
-    const line = (x: number, y: number): void => {
-      ctx.lineTo(X(x), Y(y));
-      cx = x;
-      cy = y;
-    };
-    const close = (): void => {
-      if (open && (cx !== sx || cy !== sy)) line(sx, sy);
-      open = false;
-    };
-    const steps = (len: number): number => Math.min(16, Math.max(2, Math.ceil((len * k) / 3)));
-    const sink: PathSink = {
-      moveTo: (x, y) => {
-        close();
-        ctx.moveTo(X(x), Y(y));
-        sx = cx = x;
-        sy = cy = y;
-        open = true;
-      },
-      lineTo: line,
-      quadraticCurveTo: (qx, qy, x, y) => {
-        const x0q = cx;
-        const y0q = cy;
-        const n = steps(Math.hypot(qx - x0q, qy - y0q) + Math.hypot(x - qx, y - qy));
-        for (let i = 1; i <= n; i++) {
-          const t = i / n;
-          const u = 1 - t;
-          line(u * u * x0q + 2 * u * t * qx + t * t * x, u * u * y0q + 2 * u * t * qy + t * t * y);
-        }
-      },
-      bezierCurveTo: (ax, ay, bx, by, x, y) => {
-        const x0c = cx;
-        const y0c = cy;
-        const n = steps(Math.hypot(ax - x0c, ay - y0c) + Math.hypot(bx - ax, by - ay) + Math.hypot(x - bx, y - by));
-        for (let i = 1; i <= n; i++) {
-          const t = i / n;
-          const u = 1 - t;
-          line(
-            u * u * u * x0c + 3 * u * u * t * ax + 3 * u * t * t * bx + t * t * t * x,
-            u * u * u * y0c + 3 * u * u * t * ay + 3 * u * t * t * by + t * t * t * y,
-          );
-        }
-      },
-      closePath: close,
-    };
-    (glyph.path.toFunction() as (sink: PathSink) => void)(sink);
-    close();
-    ctx.fill();
-    const alpha = new Uint8Array(w * h);
-    const src = bmp.data;
-    const rowBytes = w * SS * 4;
-    for (let my = 0; my < h; my++) {
-      for (let mx = 0; mx < w; mx++) {
-        let sum = 0;
-        for (let sy = 0; sy < SS; sy++) {
-          let i = (my * SS + sy) * rowBytes + mx * SS * 4;
-          for (let sx = 0; sx < SS; sx++, i += 4) sum += 255 - (src[i] ?? 255);
-        }
-        alpha[my * w + mx] = Math.round(sum / (SS * SS));
-      }
-    }
-    mask = { w, h, dx: x0, dy: y0, alpha };
-  }
+  const mask = rasterizeGlyph(glyphFor(font, cp), font.fk.unitsPerEm, sizePx, SS);
   // Bounded: callers asking for many page widths would otherwise grow it without end.
   if (maskCache.size >= MASK_CACHE_MAX) maskCache.clear();
   maskCache.set(cacheKey, mask);

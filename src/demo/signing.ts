@@ -13,11 +13,12 @@ import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { Signer } from '@signpdf/utils';
 import type { PDFDocument } from 'pdf-lib';
 
-interface Identity {
+export interface Identity {
   cert: forge.pki.Certificate;
   key: forge.pki.rsa.PrivateKey;
   keyPem: string;
   certPem: string;
+  der: Buffer;
 }
 
 // Fixed validity: the same organisation gets the same certificate bytes for the whole process.
@@ -30,7 +31,8 @@ function utf8(value: string) {
   return { valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class, value };
 }
 
-function rsaPair(): { keyPem: string; publicPem: string } {
+/** A new RSA-2048 key pair (PEM), from Node's crypto. */
+export function rsaPair(): { keyPem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -39,14 +41,27 @@ function rsaPair(): { keyPem: string; publicPem: string } {
   return { keyPem: privateKey, publicPem: publicKey };
 }
 
-/** A certificate signed with Node's crypto (forge's JavaScript RSA is slow). */
-function issue(o: { cn: string; org: string; issuer: Identity | null; ca: boolean; pair: { keyPem: string; publicPem: string } }): Identity {
+/**
+ * An X.509 certificate for `cn` of `org` (C=VN, UTF8String names), issued by `issuer` (self-signed
+ * without one) on the given key pair: a CA (keyCertSign) or a signer (digitalSignature,
+ * nonRepudiation). Signed with Node's crypto (forge's JavaScript RSA is slow). Shared with the test
+ * PKI (test/helpers/pki.ts), which chooses other validity periods.
+ */
+export function issueCertificate(o: {
+  cn: string;
+  org: string;
+  issuer: Identity | null;
+  ca: boolean;
+  pair: { keyPem: string; publicPem: string };
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+}): Identity {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(o.pair.publicPem);
-  // DER serial: positive, no leading zero byte; derived from the name so it is stable.
-  cert.serialNumber = `4${createHash('sha256').update(o.cn).digest('hex').slice(0, 15)}`;
-  cert.validity.notBefore = NOT_BEFORE;
-  cert.validity.notAfter = NOT_AFTER;
+  cert.serialNumber = o.serialHex;
+  cert.validity.notBefore = o.notBefore;
+  cert.validity.notAfter = o.notAfter;
   const subject = [
     { shortName: 'C', value: 'VN' },
     { shortName: 'O', ...utf8(o.org) },
@@ -61,6 +76,7 @@ function issue(o: { cn: string; org: string; issuer: Identity | null; ca: boolea
   ];
   if (o.issuer) extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: o.issuer.cert.generateSubjectKeyIdentifier().getBytes() });
   cert.setExtensions(extensions);
+  // What forge's cert.sign does, with the signature from Node's crypto.
   const oid = forge.pki.oids.sha256WithRSAEncryption as string;
   cert.signatureOid = oid;
   cert.siginfo.algorithmOid = oid;
@@ -68,7 +84,18 @@ function issue(o: { cn: string; org: string; issuer: Identity | null; ca: boolea
   const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
   cert.tbsCertificate = tbs;
   cert.signature = sign('sha256', Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary'), o.issuer?.keyPem ?? o.pair.keyPem).toString('binary');
-  return { cert, key: forge.pki.privateKeyFromPem(o.pair.keyPem), keyPem: o.pair.keyPem, certPem: forge.pki.certificateToPem(cert) };
+  return {
+    cert,
+    key: forge.pki.privateKeyFromPem(o.pair.keyPem),
+    keyPem: o.pair.keyPem,
+    certPem: forge.pki.certificateToPem(cert),
+    der: Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary'),
+  };
+}
+
+/** A demo certificate: fixed validity, serial derived from the name (DER: positive, no leading zero byte). */
+function issue(o: { cn: string; org: string; issuer: Identity | null; ca: boolean; pair: { keyPem: string; publicPem: string } }): Identity {
+  return issueCertificate({ ...o, serialHex: `4${createHash('sha256').update(o.cn).digest('hex').slice(0, 15)}`, notBefore: NOT_BEFORE, notAfter: NOT_AFTER });
 }
 
 let ca: Identity | null = null;

@@ -11,6 +11,7 @@ import { fontkitFont } from './fonts.js';
 import { formatInt, formatPercent, formatTarget, type ReportLang } from './format.js';
 import type { ChartSpec } from './model.js';
 import { rt } from './i18n.js';
+import { rasterizeGlyph, type GlyphMask } from '../render/glyph-mask.js';
 
 type Bitmap = ReturnType<typeof PImage.make>;
 type Rgb = [number, number, number];
@@ -30,14 +31,7 @@ export const CHART_WIDTH = 640;
 // ---------------------------------------------------------------------------------------------
 // Text
 
-interface Mask {
-  w: number;
-  h: number;
-  /** Offset of the mask's top-left from the pen (baseline). */
-  dx: number;
-  dy: number;
-  alpha: Uint8Array;
-}
+type Mask = GlyphMask;
 
 const SS = 4;
 const masks = new Map<string, Mask | null>();
@@ -47,87 +41,7 @@ function glyphMask(font: Font, fontKey: string, cp: number, size: number): Mask 
   const hit = masks.get(key);
   if (hit !== undefined) return hit;
   const glyph: Glyph = font.glyphForCodePoint(cp);
-  const box = glyph.path.bbox;
-  let mask: Mask | null = null;
-  if (Number.isFinite(box.minX) && box.maxX > box.minX && box.maxY > box.minY) {
-    const s = size / font.unitsPerEm;
-    const x0 = Math.floor(box.minX * s) - 1;
-    const y0 = Math.floor(-box.maxY * s) - 1;
-    const w = Math.ceil(box.maxX * s) - x0 + 1;
-    const h = Math.ceil(-box.minY * s) - y0 + 1;
-    const bmp = PImage.make(w * SS, h * SS);
-    const ctx = bmp.getContext('2d');
-    // A new pureimage bitmap is opaque black: paint it white, fill the glyph black, read the ink.
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, w * SS, h * SS);
-    ctx.fillStyle = '#000000';
-    ctx.beginPath();
-    const k = s * SS;
-    const X = (x: number) => x * k - x0 * SS;
-    const Y = (y: number) => -y * k - y0 * SS;
-    // Every contour in one path, flattened and closed here, filled once (even-odd): holes stay open.
-    let cx = 0;
-    let cy = 0;
-    let sx = 0;
-    let sy = 0;
-    let open = false;
-    const line = (x: number, y: number) => {
-      ctx.lineTo(X(x), Y(y));
-      cx = x;
-      cy = y;
-    };
-    const close = () => {
-      if (open && (cx !== sx || cy !== sy)) line(sx, sy);
-      open = false;
-    };
-    const steps = (len: number) => Math.min(16, Math.max(2, Math.ceil((len * k) / 3)));
-    const sink = {
-      moveTo: (x: number, y: number) => {
-        close();
-        ctx.moveTo(X(x), Y(y));
-        sx = cx = x;
-        sy = cy = y;
-        open = true;
-      },
-      lineTo: line,
-      quadraticCurveTo: (qx: number, qy: number, x: number, y: number) => {
-        const [ax, ay] = [cx, cy];
-        const n = steps(Math.hypot(qx - ax, qy - ay) + Math.hypot(x - qx, y - qy));
-        for (let i = 1; i <= n; i++) {
-          const t = i / n;
-          const u = 1 - t;
-          line(u * u * ax + 2 * u * t * qx + t * t * x, u * u * ay + 2 * u * t * qy + t * t * y);
-        }
-      },
-      bezierCurveTo: (c1x: number, c1y: number, c2x: number, c2y: number, x: number, y: number) => {
-        const [ax, ay] = [cx, cy];
-        const n = steps(Math.hypot(c1x - ax, c1y - ay) + Math.hypot(c2x - c1x, c2y - c1y) + Math.hypot(x - c2x, y - c2y));
-        for (let i = 1; i <= n; i++) {
-          const t = i / n;
-          const u = 1 - t;
-          line(u * u * u * ax + 3 * u * u * t * c1x + 3 * u * t * t * c2x + t * t * t * x, u * u * u * ay + 3 * u * u * t * c1y + 3 * u * t * t * c2y + t * t * t * y);
-        }
-      },
-      closePath: close,
-    };
-    (glyph.path.toFunction() as (sink: unknown) => void)(sink);
-    close();
-    ctx.fill();
-    const alpha = new Uint8Array(w * h);
-    const src = bmp.data;
-    const rowBytes = w * SS * 4;
-    for (let my = 0; my < h; my++) {
-      for (let mx = 0; mx < w; mx++) {
-        let sum = 0;
-        for (let yy = 0; yy < SS; yy++) {
-          let i = (my * SS + yy) * rowBytes + mx * SS * 4;
-          for (let xx = 0; xx < SS; xx++, i += 4) sum += 255 - (src[i] ?? 255);
-        }
-        alpha[my * w + mx] = Math.round(sum / (SS * SS));
-      }
-    }
-    mask = { w, h, dx: x0, dy: y0, alpha };
-  }
+  const mask = rasterizeGlyph(glyph, font.unitsPerEm, size, SS);
   if (masks.size > 5000) masks.clear();
   masks.set(key, mask);
   return mask;

@@ -6,7 +6,7 @@
 // independent of ours), and enveloped XML signatures (xml-crypto).
 
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,35 +16,17 @@ import signpdfModule from '@signpdf/signpdf';
 import { plainAddPlaceholder } from '@signpdf/placeholder-plain';
 import { Signer } from '@signpdf/utils';
 import { SignedXml } from 'xml-crypto';
+import { issueCertificate, rsaPair, type Identity } from '../../src/demo/signing.js';
 
-export interface TestIdentity {
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
-  certPem: string;
-  keyPem: string;
-  der: Buffer;
-}
+export type TestIdentity = Identity;
 
 const YEAR = 365 * 24 * 3600 * 1000;
 
-function utf8(value: string) {
-  return { valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class, value }; // forge encodes UTF8String values itself
-}
-
 let serial = 0x1000;
-
-function rsaKey(): { keyPem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { keyPem: privateKey, publicPem: publicKey };
-}
 
 /**
  * A certificate for `subject`, issued by `issuer` (self-signed without one), on a new RSA key or
- * the one given. Signed with Node's crypto (forge's JavaScript RSA is slow).
+ * the one given (src/demo/signing.ts builds it, as for the demo's signatures).
  */
 export function issue(opts: {
   cn: string;
@@ -56,41 +38,17 @@ export function issue(opts: {
   /** Reuse a key pair (a second certificate for the same holder): key generation is the slow part. */
   keyOf?: TestIdentity;
 }): TestIdentity {
-  const pair = opts.keyOf ? { keyPem: opts.keyOf.keyPem, publicPem: forge.pki.publicKeyToPem(opts.keyOf.cert.publicKey) } : rsaKey();
-  const key = forge.pki.privateKeyFromPem(pair.keyPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicPem);
-  cert.serialNumber = (0x10000000 + serial++).toString(16); // DER: no leading zero byte
-  cert.validity.notBefore = opts.notBefore ?? new Date(Date.now() - YEAR);
-  cert.validity.notAfter = opts.notAfter ?? new Date(Date.now() + 5 * YEAR);
-  const subject = [
-    { shortName: 'C', value: 'VN' },
-    { shortName: 'O', ...utf8(opts.o) },
-    { shortName: 'CN', ...utf8(opts.cn) },
-  ] as forge.pki.CertificateField[];
-  cert.setSubject(subject);
-  cert.setIssuer(opts.issuer ? opts.issuer.cert.subject.attributes : subject);
-  const extensions: object[] = [
-    { name: 'basicConstraints', cA: opts.ca, critical: true },
-    opts.ca
-      ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }
-      : { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ];
-  if (opts.issuer) extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: opts.issuer.cert.generateSubjectKeyIdentifier().getBytes() });
-  cert.setExtensions(extensions);
-  // What forge's cert.sign does, with the signature from Node's crypto.
-  const oid = forge.pki.oids.sha256WithRSAEncryption as string;
-  cert.signatureOid = oid;
-  cert.siginfo.algorithmOid = oid;
-  // getTBSCertificate is public in forge, missing from its types.
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  cert.tbsCertificate = tbs;
-  const tbsDer = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
-  cert.signature = sign('sha256', tbsDer, opts.issuer?.keyPem ?? pair.keyPem).toString('binary');
-  const certPem = forge.pki.certificateToPem(cert);
-  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
-  return { cert, key, certPem, keyPem: pair.keyPem, der };
+  const pair = opts.keyOf ? { keyPem: opts.keyOf.keyPem, publicPem: forge.pki.publicKeyToPem(opts.keyOf.cert.publicKey) } : rsaPair();
+  return issueCertificate({
+    cn: opts.cn,
+    org: opts.o,
+    issuer: opts.issuer ?? null,
+    ca: opts.ca,
+    pair,
+    serialHex: (0x10000000 + serial++).toString(16), // DER: no leading zero byte
+    notBefore: opts.notBefore ?? new Date(Date.now() - YEAR),
+    notAfter: opts.notAfter ?? new Date(Date.now() + 5 * YEAR),
+  });
 }
 
 export interface TestPki {
