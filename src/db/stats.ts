@@ -8,8 +8,8 @@
 // Each exchange appears under each agency on its sides; the sender side (or the only agency side)
 // carries provinceWeight 1 so that province-wide totals count it once.
 import type { AccountCount, ExchangeCount } from '../domain/kpi.js';
-import { k7Counts } from '../domain/accounts.js';
-import { accountVersions, activeAccountAddresses, agencyLevels, agencyMessages } from './accounts.js';
+import { k7Rows } from '../domain/accounts.js';
+import { agencyAccountCounts, agencyMessages } from './accounts.js';
 import { parsePeriod, VN_UTC_OFFSET_MS } from '../domain/period.js';
 import type { Queryable } from './pool.js';
 
@@ -126,16 +126,13 @@ async function exchangeCountsFrom(db: Queryable, start: Date, end: Date, periodI
 /**
  * K7 per agency (src/domain/accounts.ts `k7Counts`): official accounts existing in the period (the
  * imported account lists, migration 0008), those active in it (an exchange sent or received,
- * address_rollup), and messages sent and received by the agency's monitored mailboxes.
+ * period_address_rollup), and messages sent and received by the agency's monitored mailboxes.
+ * The accounts are counted per agency in SQL (agencyAccountCounts): a few hundred rows reach Node,
+ * not every account and active address.
  */
 export async function accountCounts(db: Queryable, start: Date, end: Date): Promise<AccountCount[]> {
-  const [versions, active, messages, levels] = await Promise.all([
-    accountVersions(db, start, end),
-    activeAccountAddresses(db, start, end),
-    agencyMessages(db, start, end),
-    agencyLevels(db),
-  ]);
-  return k7Counts(versions, active, messages, levels, start, end);
+  const [accounts, messages] = await Promise.all([agencyAccountCounts(db, start, end), agencyMessages(db, start, end)]);
+  return k7Rows(accounts, messages);
 }
 
 export interface MessageTotals {
