@@ -39,23 +39,28 @@ export async function listExchanges(db: Queryable, f: ExchangeFilter): Promise<{
   if (f.form) where.push(`e.form = ${p(f.form)}`);
   if (f.signed !== null) where.push(`e.signed = ${p(f.signed)}`);
   if (f.scanned !== null) where.push(`(e.digitization IN ('scanned', 'mixed')) = ${p(f.scanned)}`);
-  if (f.party) {
-    const x = p(f.party);
-    where.push(`(e.sender_address = ${x} OR e.receiver_address = ${x} OR e.sender_agency = ${x} OR e.receiver_agency = ${x})`);
-  }
   if (f.cursor) where.push(`(e.msg_date, e.id) < (${p(f.cursor.date)}::timestamptz, ${p(f.cursor.id)}::bigint)`);
   const limit = p(f.limit + 1);
-  const branch = (extra: string | null) =>
-    `SELECT ${COLUMNS} FROM exchanges e LEFT JOIN documents d ON d.id = e.document_id
-      WHERE ${[...where, ...(extra ? [extra] : [])].join(' AND ')} ORDER BY e.msg_date DESC, e.id DESC LIMIT ${limit}`;
-  let sql: string;
+  // An agency or a party on either side: one branch per side, each through its own index in the
+  // list's order (migrations 0009, 0011), merged and cut to the page; UNION keeps an exchange that
+  // matches on two sides once.
+  const sides: string[][] = [];
   if (f.agency) {
     const a = p(f.agency);
-    sql = `SELECT * FROM ((${branch(`e.sender_agency = ${a}`)}) UNION (${branch(`e.receiver_agency = ${a}`)})) x
-            ORDER BY msg_date DESC, id DESC LIMIT ${limit}`;
-  } else {
-    sql = branch(null);
+    sides.push([`e.sender_agency = ${a}`, `e.receiver_agency = ${a}`]);
   }
+  if (f.party) {
+    const x = p(f.party);
+    sides.push([`e.sender_address = ${x}`, `e.receiver_address = ${x}`, `e.sender_agency = ${x}`, `e.receiver_agency = ${x}`]);
+  }
+  const combos = sides.reduce<string[][]>((acc, options) => acc.flatMap((c) => options.map((o) => [...c, o])), [[]]);
+  const branch = (extra: string[]) =>
+    `SELECT ${COLUMNS} FROM exchanges e LEFT JOIN documents d ON d.id = e.document_id
+      WHERE ${[...where, ...extra].join(' AND ')} ORDER BY e.msg_date DESC, e.id DESC LIMIT ${limit}`;
+  const sql =
+    combos.length === 1
+      ? branch(combos[0] as string[])
+      : `SELECT * FROM (${combos.map((c) => `(${branch(c)})`).join(' UNION ')}) x ORDER BY msg_date DESC, id DESC LIMIT ${limit}`;
   const { rows } = await db.query<ExchangeListRow>(sql, params);
   const hasMore = rows.length > f.limit;
   return { rows: hasMore ? rows.slice(0, f.limit) : rows, hasMore };

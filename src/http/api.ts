@@ -16,15 +16,17 @@ import { isKpiId } from '../domain/ranking.js';
 import { ForbiddenError, WebInputError } from '../errors.js';
 import type { Queues } from '../queue/queues.js';
 import { renderReportHtml } from '../report/html.js';
-import { periodStats } from '../report/stats.js';
 import { mailboxJson } from '../cli/mailbox.js';
-import { agencyPage, exchangeDetail, exchangePage, mailboxesFor, overview, queueHealth } from './dashboard.js';
+import { agencyPage, cachedPeriodStats, exchangeDetail, exchangePage, mailboxesFor, overview, queueHealth } from './dashboard.js';
 import { EXPORT_FORMATS, renderExport, type ExportFormat, type ExportTable } from './export.js';
+import type { StatsCache } from './stats-cache.js';
 import { addMailbox, changeMailbox, parseMailboxChange, parseNewMailbox, syncNow } from './mailbox-admin.js';
 
 export interface RouteOptions {
   now: () => Date;
   queues?: () => Queues;
+  /** The statistics cache of `edocwatch serve` (absent in tests that build the app bare). */
+  statsCache?: StatsCache;
 }
 
 /** Rows an export of the exchange list may hold; past it the file says it was cut. */
@@ -109,7 +111,7 @@ const exchangeQuery = {
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } }, required: ['id'] } as const;
 
 export function registerApi(app: FastifyInstance, deps: { pool: Pool; config: Config }, o: RouteOptions): void {
-  const d = { pool: deps.pool, config: deps.config };
+  const d = { pool: deps.pool, config: deps.config, cache: o.statsCache };
   const admin = { pool: deps.pool, config: deps.config, queues: o.queues };
   const user = (req: FastifyRequest) => req.user as NonNullable<FastifyRequest['user']>;
 
@@ -233,7 +235,7 @@ export function registerApi(app: FastifyInstance, deps: { pool: Pool; config: Co
     const q = req.query as Query;
     const decision = agencyScope(user(req), typeof q.agency === 'string' ? q.agency : null);
     if (!decision.ok) throw new ForbiddenError();
-    return periodStats(deps.pool, deps.config, periodParam(q, o.now), decision.scope.kind === 'one' ? decision.scope.agency : undefined);
+    return cachedPeriodStats(d, periodParam(q, o.now), decision.scope.kind === 'one' ? decision.scope.agency : undefined);
   });
 
   app.get('/api/status', { schema: { tags: ['ops'], summary: 'Mailboxes and messages by state (admin)' } }, async (req) => {
@@ -250,7 +252,7 @@ export function registerApi(app: FastifyInstance, deps: { pool: Pool; config: Co
   app.get('/report/:period', { schema: { hide: true } }, async (req, reply) => {
     if (!canSeeProvince(user(req))) throw new ForbiddenError();
     const id = parsePeriod((req.params as { period: string }).period).id;
-    const [stats, agencies] = await Promise.all([periodStats(deps.pool, deps.config, id), listAgencies(deps.pool)]);
+    const [stats, agencies] = await Promise.all([cachedPeriodStats(d, id), listAgencies(deps.pool)]);
     const province = agencies.find((a) => a.level === 'province_pc');
     const html = renderReportHtml(stats, agencies, { province: province?.name ?? '', issuer: province?.name ?? '', issuedOn: o.now() });
     // The report is a standalone document with its own inline stylesheet (and no script).

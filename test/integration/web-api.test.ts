@@ -167,6 +167,32 @@ describe('web API scoped by role', () => {
     expect(unsigned.items.length).toBe(all.items.filter((e) => !e.signed).length);
   });
 
+  it('filters the exchange list by a party on either side (an address or an agency code), alone and with an agency, across pages', async () => {
+    type Item = { id: number; sender_address: string | null; receiver_address: string | null; sender_agency: string | null; receiver_agency: string | null };
+    const all = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Item[] };
+    const withAddress = (all.items.find((e) => e.receiver_address && (e.sender_agency === OWN || e.receiver_agency === OWN)) ?? all.items.find((e) => e.receiver_address)) as Item;
+    const address = withAddress.receiver_address as string;
+    const pageAll = async (query: string): Promise<number[]> => {
+      const ids: number[] = [];
+      let cursor = '';
+      for (let i = 0; i < 50; i++) {
+        const r = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=3&${query}${cursor ? `&cursor=${cursor}` : ''}`)).json() as { items: Item[]; next: string | null };
+        ids.push(...r.items.map((e) => e.id));
+        if (!r.next) break;
+        cursor = r.next;
+      }
+      return ids;
+    };
+    const on = (e: Item, x: string) => [e.sender_address, e.receiver_address, e.sender_agency, e.receiver_agency].includes(x);
+    const byAddress = await pageAll(`party=${encodeURIComponent(address.toUpperCase())}`);
+    expect(byAddress.length).toBeGreaterThan(0);
+    expect(byAddress).toEqual(all.items.filter((e) => on(e, address)).map((e) => e.id));
+    expect(await pageAll(`party=${OTHER}`)).toEqual(all.items.filter((e) => on(e, OTHER)).map((e) => e.id));
+    expect(await pageAll(`party=${encodeURIComponent(address)}&agency=${OWN}`)).toEqual(
+      all.items.filter((e) => on(e, address) && (e.sender_agency === OWN || e.receiver_agency === OWN)).map((e) => e.id),
+    );
+  });
+
   it('ranks agencies on the overview and marks those below target', async () => {
     const ov = (await clients.analyst.get('/api/overview?period=2026-Q3&rank=K5')).json() as {
       agencies: Array<{ code: string; rank: number | null; below: string[]; kpis: Record<string, { ratio: number | null; met: boolean | null }> }>;
