@@ -54,6 +54,38 @@ export async function exchangeCounts(db: Queryable, start: Date, end: Date): Pro
   return exchangeCountsFrom(db, start, end, periodIdOf(start, end));
 }
 
+/**
+ * exchangeCounts folded into what the province-wide KPIs read (src/domain/kpi.ts reads neither the
+ * agency nor the direction of a row for the province, and weighs each row by provinceWeight): one row
+ * per label combination, agencyCode '' and level 'province_pc' standing for the whole province. A
+ * hundred rows instead of every agency's thousands: the dashboard's trend charts read eight periods
+ * at once. A period with a paper register gets the full rows (registered paper needs both sides).
+ */
+export async function provinceExchangeCounts(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
+  const period = periodIdOf(start, end);
+  if (period === null || (await hasRegisterEntries(db, start, end))) return exchangeCounts(db, start, end);
+  const { rows } = await db.query<Omit<ExchangeRow, 'agency_code' | 'level' | 'direction' | 'weight' | 'paper_only' | 'paper_register'>>(
+    `SELECT r.flow, NULLIF(r.form, '') AS form, r.digitization, r.signed, r.secret, r.has_document, sum(r.n)::int AS n
+       FROM period_exchange_rollup r JOIN agencies a ON a.code = r.agency_code
+      WHERE r.period = $1 AND r.weight = 1 AND r.n <> 0
+      GROUP BY 1, 2, 3, 4, 5, 6`,
+    [period],
+  );
+  return rows.map((r) => ({
+    agencyCode: '',
+    level: 'province_pc',
+    flow: r.flow,
+    form: r.form,
+    digitization: r.digitization,
+    signed: r.signed,
+    secret: r.secret,
+    hasDocument: r.has_document,
+    direction: 'outbound',
+    provinceWeight: 1,
+    count: r.n,
+  }));
+}
+
 /** exchangeCounts from the day rollups of 0004, whatever the range (the code before 0008; kept for ranges that are no period). */
 export async function exchangeCountsByDay(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
   return exchangeCountsFrom(db, start, end, null);

@@ -8,7 +8,7 @@ import type { Queryable } from '../db/pool.js';
 import { agencyScope, canAdminister, canSeeAgencies, canSeeProvince, type WebUser } from '../domain/access.js';
 import { encodeCursor, type ExchangeFilter } from '../domain/exchange-filter.js';
 import { computeKpis, type KpiId, type KpiValue, type Targets } from '../domain/kpi.js';
-import { accountCounts, exchangeCounts } from '../db/stats.js';
+import { accountCounts, exchangeCounts, provinceExchangeCounts } from '../db/stats.js';
 import { parsePeriod } from '../domain/period.js';
 import { rankAgencies, trendPeriods, type RankedAgency } from '../domain/ranking.js';
 import type { Agency } from '../domain/types.js';
@@ -51,7 +51,11 @@ async function trend(d: Deps, periodId: string, agency?: string): Promise<Trend>
     periods.map((id) => {
       const compute = async () => {
         const p = parsePeriod(id);
-        let [rows, accounts] = await Promise.all([exchangeCounts(d.pool, p.start, p.end), accountCounts(d.pool, p.start, p.end)]);
+        // The province's line reads the rows folded to the province (provinceExchangeCounts).
+        let [rows, accounts] = await Promise.all([
+          agency ? exchangeCounts(d.pool, p.start, p.end) : provinceExchangeCounts(d.pool, p.start, p.end),
+          accountCounts(d.pool, p.start, p.end),
+        ]);
         if (agency) {
           // As periodStats does for one agency: every exchange on its side counts for it.
           rows = rows.filter((r) => r.agencyCode === agency).map((r) => ({ ...r, provinceWeight: 1 }));

@@ -8,6 +8,9 @@ import { buildApp } from '../../src/http/app.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
 import type { Config } from '../../src/config/config.js';
+import { accountCounts, exchangeCounts, provinceExchangeCounts } from '../../src/db/stats.js';
+import { computeKpis, type Targets } from '../../src/domain/kpi.js';
+import { parsePeriod } from '../../src/domain/period.js';
 import { cli } from '../helpers/cli.js';
 import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
 import { loadDemoData } from '../helpers/web-data.js';
@@ -215,6 +218,17 @@ describe('web API scoped by role', () => {
     const en = await clients.analyst.get('/overview?period=2026-Q3&lang=en', { accept: 'text/html' });
     expect(en.body).toContain('Province overview');
     expect((await clients.analyst.get('/api/overview?rank=K99')).statusCode).toBe(400);
+  });
+
+  it('folds the exchange rows to the province for the trend without changing a province KPI', async () => {
+    for (const id of ['2026-Q3', '2026']) {
+      const p = parsePeriod(id);
+      const opts = { year: p.year, targets: config.targets as Targets, paperRegister: false };
+      const [full, folded, accounts] = await Promise.all([exchangeCounts(pool, p.start, p.end), provinceExchangeCounts(pool, p.start, p.end), accountCounts(pool, p.start, p.end)]);
+      expect(full.length).toBeGreaterThan(0);
+      expect(folded.length).toBeLessThanOrEqual(full.length);
+      expect(computeKpis(folded, accounts, opts).province).toEqual(computeKpis(full, accounts, opts).province);
+    }
   });
 
   it('exports the overview as an XLSX workbook that opens', async () => {
