@@ -189,7 +189,7 @@ export async function runStatsSection(o: StatsOptions): Promise<SectionResult> {
     lines.push(
       '',
       `${g.messages.toLocaleString('en')} messages (${g.mails.toLocaleString('en')} mails), ${g.exchanges.toLocaleString('en')} exchanges, ${g.documents.toLocaleString('en')} documents, ${g.parties.toLocaleString('en')} parties, ${g.accounts} accounts; database ${(g.dbBytes / 1e9).toFixed(2)} GB`,
-      `  generated in ${g.generateS.toFixed(1)} s, rollups rebuilt in ${g.rebuildS.toFixed(1)} s, VACUUM ANALYZE ${g.analyzeS.toFixed(1)} s; rollups check ${r.checkS.toFixed(1)} s (${r.checkDifferences} differences)`,
+      `  generated in ${g.generateS.toFixed(1)} s, rollups rebuilt in ${g.rebuildS.toFixed(1)} s, VACUUM ANALYZE ${g.analyzeS.toFixed(1)} s${g.reused ? ` (when the kept database was made, ${g.steps['analyzed']?.at ?? '?'})` : ''}; rollups check ${r.checkS.toFixed(1)} s (${r.checkDifferences} differences)`,
     );
     for (const [k, t] of Object.entries(r.timings)) lines.push(`  stats ${k.padEnd(28)} p50 ${t.p50.toFixed(1).padStart(9)} ms   p95 ${t.p95.toFixed(1).padStart(9)} ms   (${t.runs.length} runs)`);
     lines.push(`  rollups = facts: ${Object.entries(r.agree).map(([p, ok]) => `${p} ${ok ? 'yes' : 'NO'}`).join(', ')}`);
