@@ -264,6 +264,8 @@ export async function runApiSection(o: ApiOptions): Promise<SectionResult> {
         { name: 'exchanges pages 2-6', role: 'analyst', paths: await deepPages(base, cookies.analyst, ex, 5) },
         { name: 'exchanges flow+signed', role: 'analyst', paths: ['/api/exchanges?period=2025&flow=to_department_or_district&signed=true'] },
         { name: 'exchanges hybrid form', role: 'analyst', paths: ['/api/exchanges?period=2025&form=hybrid'] },
+        // Labels no generated exchange carries together (hybrid mail is born digital here): an empty list.
+        { name: 'exchanges no match', role: 'analyst', paths: ['/api/exchanges?period=2025&form=hybrid&scanned=true'] },
         { name: 'exchanges one agency', role: 'admin', paths: [`/api/exchanges?period=2025&agency=${BENCH_AGENCY}`] },
         { name: 'exchanges one address', role: 'analyst', paths: [`/api/exchanges?period=2025&party=u3%40a1.bench.gov.vn`] },
         { name: 'exchanges agency user', role: 'agency', paths: [ex, ...(await deepPages(base, cookies.agency, ex, 3))] },

@@ -11,6 +11,7 @@ import type { Config } from '../../src/config/config.js';
 import { accountCounts, exchangeCounts, provinceExchangeCounts } from '../../src/db/stats.js';
 import { computeKpis, type Targets } from '../../src/domain/kpi.js';
 import { parsePeriod } from '../../src/domain/period.js';
+import { FLOWS } from '../../src/domain/types.js';
 import { cli } from '../helpers/cli.js';
 import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
 import { loadDemoData } from '../helpers/web-data.js';
@@ -168,6 +169,24 @@ describe('web API scoped by role', () => {
     expect(scanned.items.length).toBe(all.items.filter((e) => e.digitization === 'scanned' || e.digitization === 'mixed').length);
     const unsigned = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500&signed=false')).json() as { items: unknown[] };
     expect(unsigned.items.length).toBe(all.items.filter((e) => !e.signed).length);
+  });
+
+  it('gives the same list for every flow and form, those the period has and those it has not (answered from the rollup)', async () => {
+    const all = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Array<{ id: number; flow: string; form: string | null; digitization: string }> };
+    const seen = new Set(all.items.map((e) => e.flow));
+    expect(FLOWS.some((f) => !seen.has(f))).toBe(true);
+    for (const flow of FLOWS) {
+      const r = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=500&flow=${flow}`)).json() as { items: Array<{ id: number }>; next: string | null };
+      expect(r.items.map((e) => e.id)).toEqual(all.items.filter((e) => e.flow === flow).map((e) => e.id));
+      if (!seen.has(flow)) expect(r.next).toBeNull();
+    }
+    for (const form of ['electronic', 'hybrid']) {
+      for (const scanned of [true, false]) {
+        const r = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=500&form=${form}&scanned=${scanned}`)).json() as { items: Array<{ id: number }> };
+        expect(r.items.map((e) => e.id)).toEqual(all.items.filter((e) => e.form === form && (e.digitization === 'scanned' || e.digitization === 'mixed') === scanned).map((e) => e.id));
+      }
+    }
+    expect((await clients.admin.get('/api/exchanges?period=2019-Q1&flow=inter_agency')).json()).toMatchObject({ items: [], next: null });
   });
 
   it('filters the exchange list by a party on either side (an address or an agency code), alone and with an agency, across pages', async () => {
