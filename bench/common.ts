@@ -77,8 +77,12 @@ export async function childStage(name: string, env: NodeJS.ProcessEnv, useTime: 
   return { r: stageResult(name, run), stats: run.stats, cores, wallS: run.wallS };
 }
 
-/** Sections: sync and pipeline run by default; stats (1 and 10 million rows, slow) and report only when named with --only. */
-export const SECTIONS = ['sync', 'pipeline', 'stats', 'report'] as const;
+/**
+ * Sections: sync and pipeline run by default; stats and api (1 and 10 million rows, slow) and
+ * report only when named with --only; dataset only writes (and keeps) the generated databases of
+ * --stats-sizes.
+ */
+export const SECTIONS = ['sync', 'pipeline', 'stats', 'api', 'dataset', 'report'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -104,6 +108,11 @@ export interface Options {
   /** Report section: message rows of the generated province, and builds measured. */
   reportMessages: number;
   reportRuns: number;
+  /** API section: seconds of load per endpoint, and concurrent connections. */
+  apiDuration: number;
+  apiConnections: number;
+  /** Dataset section: stop after writing the facts (rollups and VACUUM ANALYZE on the next run). */
+  factsOnly: boolean;
 }
 
 /** What a section hands back: its table, the lines printed under it, and its part of the JSON file. */

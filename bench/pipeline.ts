@@ -25,12 +25,14 @@ import { summarizeProfiles, type CostLine } from './cpuprofile.js';
 import { deliverMailbox, describeCorpus, mainCorpus, type Corpus, type DeliveredMailbox } from './mailbox.js';
 import { ensureGnuTime, killAllChildren } from './measure.js';
 import { runChildStage } from './stages.js';
+import { runApiSection } from './api.js';
+import { datasetDbName, openDataset } from './dataset.js';
 import { runStatsSection } from './stats.js';
 import { runReportSection } from './report.js';
 import { runSyncSection } from './sync.js';
 
 const USAGE =
-  'usage: [--only sync|pipeline|stats] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db] [--report-messages N] [--report-runs R]';
+  'usage: [--only sync|pipeline|stats|api|dataset|report] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db] [--facts-only] [--api-duration S] [--api-connections N] [--report-messages N] [--report-runs R]';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -50,6 +52,9 @@ function parseArgs(argv: string[]): Options {
     keepDb: false,
     reportMessages: 300_000,
     reportRuns: 3,
+    factsOnly: false,
+    apiDuration: 10,
+    apiConnections: 4,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -77,11 +82,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep-db') o.keepDb = true;
     else if (a === '--report-messages') o.reportMessages = Number(value());
     else if (a === '--report-runs') o.reportRuns = Number(value());
+    else if (a === '--facts-only') o.factsOnly = true;
+    else if (a === '--api-duration') o.apiDuration = Number(value());
+    else if (a === '--api-connections') o.apiConnections = Number(value());
     else throw new BenchError(`unknown argument ${a}; ${USAGE}`);
   }
   if (!Number.isInteger(o.count) || o.count < 1 || o.count > 200_000) throw new BenchError(`--count must be a whole number from 1 to 200000 (got ${o.count})`);
   if (o.statsSizes.length === 0 || o.statsSizes.some((x) => !Number.isInteger(x) || x < 1000 || x > 50_000_000)) throw new BenchError('--stats-sizes takes message counts from 1000 to 50000000, comma-separated');
   if (!Number.isInteger(o.statsRuns) || o.statsRuns < 1 || !Number.isInteger(o.statsFactRuns) || o.statsFactRuns < 1) throw new BenchError('--stats-runs and --stats-fact-runs must be whole numbers ≥ 1');
+  if (!Number.isInteger(o.apiDuration) || o.apiDuration < 1 || o.apiDuration > 600) throw new BenchError('--api-duration must be a whole number of seconds from 1 to 600');
+  if (!Number.isInteger(o.apiConnections) || o.apiConnections < 1 || o.apiConnections > 64) throw new BenchError('--api-connections must be a whole number from 1 to 64');
   if (!Number.isInteger(o.seed)) throw new BenchError('--seed must be a whole number');
   if (!Number.isInteger(o.reportMessages) || o.reportMessages < 1000 || o.reportMessages > 50_000_000) throw new BenchError('--report-messages takes a message count from 1000 to 50000000');
   if (!Number.isInteger(o.reportRuns) || o.reportRuns < 1 || o.reportRuns > 20) throw new BenchError('--report-runs must be a whole number from 1 to 20');
@@ -217,8 +227,10 @@ async function main(argv: string[]): Promise<number> {
   const stageAt = argv.indexOf('--stage');
   if (stageAt >= 0) return runChildStage(argv[stageAt + 1] ?? '');
   const o = parseArgs(argv);
-  if (o.sections.length === 1 && o.sections[0] === 'stats') return runStatsOnly(o);
   if (o.sections.length === 1 && o.sections[0] === 'report') return runReportOnly(o);
+  if (o.sections.length === 1 && o.sections[0] === 'dataset') return runDatasetOnly(o);
+  if (o.sections.every((s) => s === 'stats' || s === 'api')) return runPostgresOnly(o);
+  if (o.sections.some((s) => s === 'stats' || s === 'api' || s === 'dataset' || s === 'report')) throw new BenchError('--only stats, api, dataset and report run on their own (Postgres only)');
   const loadBefore = loadavg();
   if ((loadBefore[0] ?? 0) > availableParallelism() * 0.5)
     say(`warning: load average ${(loadBefore[0] ?? 0).toFixed(2)} on ${availableParallelism()} cores before the start: other work will slow every stage`);
@@ -244,11 +256,7 @@ async function main(argv: string[]): Promise<number> {
     const r =
       name === 'sync'
         ? await runSyncSection(o, corpus, mailbox, useTime, stamp)
-        : name === 'stats'
-          ? await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb })
-          : name === 'report'
-            ? await runReportSection({ messages: o.reportMessages, runs: o.reportRuns, keepDb: o.keepDb, useTime })
-            : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
+        : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
     sections.push(r);
     json[name] = r.json;
   }
@@ -321,25 +329,39 @@ async function runReportOnly(o: Options): Promise<number> {
   return 0;
 }
 
-/** `--only stats`: Postgres alone (no Dovecot, no corpus). */
-async function runStatsOnly(o: Options): Promise<number> {
+/** `--only dataset`: writes the generated databases of --stats-sizes and keeps them. */
+async function runDatasetOnly(o: Options): Promise<number> {
+  for (const size of o.statsSizes) {
+    const { pool, generated } = await openDataset(size, { factsOnly: o.factsOnly });
+    await pool.end();
+    process.stdout.write(`${JSON.stringify({ database: datasetDbName(size), ...generated })}\n`);
+  }
+  return 0;
+}
+
+/** `--only stats` or `--only api`: Postgres alone (no Dovecot, no corpus). */
+async function runPostgresOnly(o: Options): Promise<number> {
   const loadBefore = loadavg();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const r = await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb });
+  const name = o.sections[0] as 'stats' | 'api';
+  const r =
+    name === 'stats'
+      ? await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb })
+      : await runApiSection({ sizes: o.statsSizes, keepDb: o.keepDb, duration: o.apiDuration, connections: o.apiConnections });
   const cpuModel = (await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown';
   const result = {
     date: new Date().toISOString(),
     machine: { cpu: cpuModel, cores: availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), node: process.version },
     source: sourceState(),
     options: o,
-    stats: r.json,
+    [name]: r.json,
   };
   await mkdir(path.join(ROOT, 'out', 'bench'), { recursive: true });
-  const outFile = path.join(ROOT, 'out', 'bench', `bench-stats-${stamp}.json`);
+  const outFile = path.join(ROOT, 'out', 'bench', `bench-${name}-${stamp}.json`);
   await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
   const out = [
     '',
-    `edocwatch bench — statistics; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
+    `edocwatch bench — ${name === 'stats' ? 'statistics' : 'API'}; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
     '',
     `== ${r.title}`,
     ...r.lines,

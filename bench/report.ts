@@ -11,8 +11,6 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { PDFDocument } from 'pdf-lib';
 import { loadConfig } from '../src/config/config.js';
-import { migrate } from '../src/db/migrate.js';
-import { createPool } from '../src/db/pool.js';
 import { getReportFiles } from '../src/db/report-archive.js';
 import { historyTables, renderReport, reportModel } from '../src/report/build.js';
 import { renderCharts } from '../src/report/chart.js';
@@ -21,9 +19,8 @@ import { periodStats } from '../src/report/stats.js';
 import { renderReportXlsx } from '../src/report/xlsx.js';
 import { reportBaseName, reportMessage, reportSubject } from '../src/report/send.js';
 import { BenchError, measured, ROOT, say, type SectionResult, type StageFigures } from './common.js';
-import { adminQuery, adminUrl, AGENCY_COUNT, generate } from './stats.js';
+import { AGENCY_COUNT, datasetDbName, dropDataset, openDataset } from './dataset.js';
 
-export const REPORT_DB = 'edocwatch_bench_report';
 const PERIOD = '2026-Q3';
 
 export interface ReportBenchOptions {
@@ -41,15 +38,12 @@ function median(xs: number[]): number {
 }
 
 export async function runReportSection(o: ReportBenchOptions): Promise<SectionResult> {
-  const url = adminUrl(REPORT_DB);
-  say(`report: database ${REPORT_DB} re-created, ${o.messages.toLocaleString('en')} messages of ${AGENCY_COUNT} agencies ...`);
-  await adminQuery(`DROP DATABASE IF EXISTS ${REPORT_DB} WITH (FORCE)`);
-  await migrate(url.db);
-  const pool = createPool(url.db, 6);
+  say(`report: database ${datasetDbName(o.messages)} (bench/dataset.ts, shared with the stats and API sections), ${o.messages.toLocaleString('en')} messages of ${AGENCY_COUNT} agencies ...`);
+  const { pool, url: dbUrl, generated: g } = await openDataset(o.messages);
+  const url = { db: dbUrl };
   const out = await mkdtemp(path.join(os.tmpdir(), 'edocwatch-bench-report-'));
   try {
-    const g = await generate(pool, o.messages);
-    say(`report: ${g.messages} messages, ${g.exchanges} exchanges in ${g.generateS.toFixed(0)} s`);
+    say(`report: ${g.messages} messages, ${g.exchanges} exchanges${g.reused ? ' (kept database reused)' : ` in ${g.generateS.toFixed(0)} s`}`);
     // The generated directory's Provincial PC is "Cơ quan 0": the date line's place is set.
     const settings = path.join(out, 'report-bench.yaml');
     // The generated mail has no internal documents (no K1): agencies are ranked by K6, which every one has.
@@ -116,6 +110,6 @@ export async function runReportSection(o: ReportBenchOptions): Promise<SectionRe
   } finally {
     await pool.end();
     await rm(out, { recursive: true, force: true });
-    if (!o.keepDb) await adminQuery(`DROP DATABASE IF EXISTS ${REPORT_DB} WITH (FORCE)`);
+    if (!o.keepDb) await dropDataset(o.messages);
   }
 }

@@ -2,11 +2,15 @@
 // until SIGINT/SIGTERM. Redis is opened only when a page needs the queues (sync now, queue health).
 import { buildApp } from '../http/app.js';
 import { createRuntime } from '../runtime.js';
+import { StatsCache } from '../http/stats-cache.js';
 import type { Out } from './main.js';
 
 export async function runServe(io: Out, o: { port: number; host: string }): Promise<number> {
   const rt = await createRuntime();
-  const app = buildApp(rt, { queues: () => rt.queues() });
+  // Period statistics and trends are kept in memory until a change is committed (migration 0012).
+  const statsCache = new StatsCache(rt.config.databaseUrl, rt.log);
+  await statsCache.begin();
+  const app = buildApp(rt, { queues: () => rt.queues(), statsCache });
   try {
     const address = await app.listen({ port: o.port, host: o.host });
     io.err(`edocwatch serve: ${address}`);
@@ -17,6 +21,7 @@ export async function runServe(io: Out, o: { port: number; host: string }): Prom
     return 0;
   } finally {
     await app.close();
+    await statsCache.close();
     await rt.close();
   }
 }

@@ -2,7 +2,7 @@
 // import (the plan is the pure src/domain/accounts.ts), and what K7 reads for a period: account
 // versions overlapping it, the addresses active in it (period_address_rollup) and messages per
 // agency (period_message_rollup). Every statement is parameterized; writes run in the caller's transaction.
-import type { AccountVersion, AgencyMessages, CurrentAccount, ImportPlan } from '../domain/accounts.js';
+import type { AccountVersion, AgencyAccounts, AgencyMessages, CurrentAccount, ImportPlan } from '../domain/accounts.js';
 import type { AgencyLevel } from '../domain/types.js';
 import type { Queryable } from './pool.js';
 import { periodIdOf } from './stats.js';
@@ -85,6 +85,38 @@ export async function activeAccountAddresses(db: Queryable, start: Date, end: Da
         [start, end],
       );
   return new Set(rows.map((r) => r.address));
+}
+
+/**
+ * K7's account half reduced in SQL to one row per agency (what src/domain/accounts.ts `k7Counts`
+ * computes from accountVersions and activeAccountAddresses, without shipping every account): each
+ * address with an enabled version overlapping [start, end) counts once, under the agency of its
+ * latest such version, and as active when it sent or received an exchange in the range (the
+ * period rollup for a reporting period, else the exchanges).
+ */
+export async function agencyAccountCounts(db: Queryable, start: Date, end: Date): Promise<AgencyAccounts[]> {
+  const period = periodIdOf(start, end);
+  const latest = `SELECT DISTINCT ON (address) address, agency_code FROM accounts
+                   WHERE enabled AND valid_from < $2 AND (valid_to IS NULL OR valid_to > $1)
+                   ORDER BY address, valid_from DESC, id DESC`;
+  const { rows } = period
+    ? await db.query<{ agency_code: string; level: AgencyLevel; accounts: number; active: number }>(
+        `SELECT v.agency_code, a.level, count(*)::int AS accounts, count(r.address)::int AS active
+           FROM (${latest}) v JOIN agencies a ON a.code = v.agency_code
+           LEFT JOIN period_address_rollup r ON r.period = $3 AND r.address = v.address AND (r.sent > 0 OR r.received > 0)
+          GROUP BY 1, 2`,
+        [start, end, period],
+      )
+    : await db.query<{ agency_code: string; level: AgencyLevel; accounts: number; active: number }>(
+        `WITH active AS (SELECT sender_address AS address FROM exchanges WHERE msg_date >= $1 AND msg_date < $2 AND sender_address IS NOT NULL
+                         UNION SELECT receiver_address FROM exchanges WHERE msg_date >= $1 AND msg_date < $2 AND receiver_address IS NOT NULL)
+         SELECT v.agency_code, a.level, count(*)::int AS accounts, count(x.address)::int AS active
+           FROM (${latest}) v JOIN agencies a ON a.code = v.agency_code
+           LEFT JOIN active x ON x.address = v.address
+          GROUP BY 1, 2`,
+        [start, end],
+      );
+  return rows.map((r) => ({ agencyCode: r.agency_code, level: r.level, accounts: r.accounts, activeAccounts: r.active }));
 }
 
 /** Messages sent and received per agency in [start, end), from its monitored mailboxes. */

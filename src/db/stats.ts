@@ -8,8 +8,8 @@
 // Each exchange appears under each agency on its sides; the sender side (or the only agency side)
 // carries provinceWeight 1 so that province-wide totals count it once.
 import type { AccountCount, ExchangeCount } from '../domain/kpi.js';
-import { k7Counts } from '../domain/accounts.js';
-import { accountVersions, activeAccountAddresses, agencyLevels, agencyMessages } from './accounts.js';
+import { k7Rows } from '../domain/accounts.js';
+import { agencyAccountCounts, agencyMessages } from './accounts.js';
 import { parsePeriod, VN_UTC_OFFSET_MS } from '../domain/period.js';
 import type { Queryable } from './pool.js';
 
@@ -52,6 +52,38 @@ async function hasRegisterEntries(db: Queryable, start: Date, end: Date): Promis
 
 export async function exchangeCounts(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
   return exchangeCountsFrom(db, start, end, periodIdOf(start, end));
+}
+
+/**
+ * exchangeCounts folded into what the province-wide KPIs read (src/domain/kpi.ts reads neither the
+ * agency nor the direction of a row for the province, and weighs each row by provinceWeight): one row
+ * per label combination, agencyCode '' and level 'province_pc' standing for the whole province. A
+ * hundred rows instead of every agency's thousands: the dashboard's trend charts read eight periods
+ * at once. A period with a paper register gets the full rows (registered paper needs both sides).
+ */
+export async function provinceExchangeCounts(db: Queryable, start: Date, end: Date): Promise<ExchangeCount[]> {
+  const period = periodIdOf(start, end);
+  if (period === null || (await hasRegisterEntries(db, start, end))) return exchangeCounts(db, start, end);
+  const { rows } = await db.query<Omit<ExchangeRow, 'agency_code' | 'level' | 'direction' | 'weight' | 'paper_only' | 'paper_register'>>(
+    `SELECT r.flow, NULLIF(r.form, '') AS form, r.digitization, r.signed, r.secret, r.has_document, sum(r.n)::int AS n
+       FROM period_exchange_rollup r JOIN agencies a ON a.code = r.agency_code
+      WHERE r.period = $1 AND r.weight = 1 AND r.n <> 0
+      GROUP BY 1, 2, 3, 4, 5, 6`,
+    [period],
+  );
+  return rows.map((r) => ({
+    agencyCode: '',
+    level: 'province_pc',
+    flow: r.flow,
+    form: r.form,
+    digitization: r.digitization,
+    signed: r.signed,
+    secret: r.secret,
+    hasDocument: r.has_document,
+    direction: 'outbound',
+    provinceWeight: 1,
+    count: r.n,
+  }));
 }
 
 /** exchangeCounts from the day rollups of 0004, whatever the range (the code before 0008; kept for ranges that are no period). */
@@ -126,16 +158,13 @@ async function exchangeCountsFrom(db: Queryable, start: Date, end: Date, periodI
 /**
  * K7 per agency (src/domain/accounts.ts `k7Counts`): official accounts existing in the period (the
  * imported account lists, migration 0008), those active in it (an exchange sent or received,
- * address_rollup), and messages sent and received by the agency's monitored mailboxes.
+ * period_address_rollup), and messages sent and received by the agency's monitored mailboxes.
+ * The accounts are counted per agency in SQL (agencyAccountCounts): a few hundred rows reach Node,
+ * not every account and active address.
  */
 export async function accountCounts(db: Queryable, start: Date, end: Date): Promise<AccountCount[]> {
-  const [versions, active, messages, levels] = await Promise.all([
-    accountVersions(db, start, end),
-    activeAccountAddresses(db, start, end),
-    agencyMessages(db, start, end),
-    agencyLevels(db),
-  ]);
-  return k7Counts(versions, active, messages, levels, start, end);
+  const [accounts, messages] = await Promise.all([agencyAccountCounts(db, start, end), agencyMessages(db, start, end)]);
+  return k7Rows(accounts, messages);
 }
 
 export interface MessageTotals {

@@ -404,6 +404,34 @@ export function k7Counts(
     const prev = latest.get(v.address);
     if (!prev || v.validFrom.getTime() > prev.validFrom.getTime()) latest.set(v.address, v);
   }
+  const perAgency = new Map<string, AgencyAccounts>();
+  for (const v of latest.values()) {
+    const level = levels.get(v.agencyCode);
+    if (!level) continue;
+    let r = perAgency.get(v.agencyCode);
+    if (!r) {
+      r = { agencyCode: v.agencyCode, level, accounts: 0, activeAccounts: 0 };
+      perAgency.set(v.agencyCode, r);
+    }
+    r.accounts++;
+    if (activeAddresses.has(v.address)) r.activeAccounts++;
+  }
+  return k7Rows([...perAgency.values()], messages);
+}
+
+/** An agency's official accounts in a period and how many of them were active (k7Counts's first half, also computed in SQL by src/db/accounts.ts). */
+export interface AgencyAccounts {
+  agencyCode: string;
+  level: AgencyLevel;
+  accounts: number;
+  activeAccounts: number;
+}
+
+/**
+ * K7 rows from the per-agency account counts and the messages per agency: one row per agency in
+ * either, ordered by agency code. An agency listed twice in `accounts` adds up.
+ */
+export function k7Rows(accounts: AgencyAccounts[], messages: AgencyMessages[]): K7Row[] {
   const rows = new Map<string, K7Row>();
   const rowOf = (code: string, level: AgencyLevel): K7Row => {
     let r = rows.get(code);
@@ -413,12 +441,10 @@ export function k7Counts(
     }
     return r;
   };
-  for (const v of latest.values()) {
-    const level = levels.get(v.agencyCode);
-    if (!level) continue;
-    const r = rowOf(v.agencyCode, level);
-    r.accounts++;
-    if (activeAddresses.has(v.address)) r.activeAccounts++;
+  for (const a of accounts) {
+    const r = rowOf(a.agencyCode, a.level);
+    r.accounts += a.accounts;
+    r.activeAccounts += a.activeAccounts;
   }
   for (const m of messages) {
     const r = rowOf(m.agencyCode, m.level);

@@ -18,15 +18,17 @@ import type { Queues } from '../queue/queues.js';
 import { chartRefs, reportModel } from '../report/build.js';
 import { renderCharts } from '../report/chart.js';
 import { renderReportHtml } from '../report/html.js';
-import { periodStats } from '../report/stats.js';
 import { mailboxJson } from '../cli/mailbox.js';
-import { agencyPage, exchangeDetail, exchangePage, mailboxesFor, overview, queueHealth } from './dashboard.js';
+import { agencyPage, cachedPeriodStats, exchangeDetail, exchangePage, mailboxesFor, overview, queueHealth } from './dashboard.js';
 import { EXPORT_FORMATS, renderExport, type ExportFormat, type ExportTable } from './export.js';
+import type { StatsCache } from './stats-cache.js';
 import { addMailbox, changeMailbox, parseMailboxChange, parseNewMailbox, syncNow } from './mailbox-admin.js';
 
 export interface RouteOptions {
   now: () => Date;
   queues?: () => Queues;
+  /** The statistics cache of `edocwatch serve` (absent in tests that build the app bare). */
+  statsCache?: StatsCache;
 }
 
 /** Rows an export of the exchange list may hold; past it the file says it was cut. */
@@ -111,7 +113,7 @@ const exchangeQuery = {
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } }, required: ['id'] } as const;
 
 export function registerApi(app: FastifyInstance, deps: { pool: Pool; config: Config }, o: RouteOptions): void {
-  const d = { pool: deps.pool, config: deps.config };
+  const d = { pool: deps.pool, config: deps.config, cache: o.statsCache };
   const admin = { pool: deps.pool, config: deps.config, queues: o.queues };
   const user = (req: FastifyRequest) => req.user as NonNullable<FastifyRequest['user']>;
 
@@ -235,7 +237,7 @@ export function registerApi(app: FastifyInstance, deps: { pool: Pool; config: Co
     const q = req.query as Query;
     const decision = agencyScope(user(req), typeof q.agency === 'string' ? q.agency : null);
     if (!decision.ok) throw new ForbiddenError();
-    return periodStats(deps.pool, deps.config, periodParam(q, o.now), decision.scope.kind === 'one' ? decision.scope.agency : undefined);
+    return cachedPeriodStats(d, periodParam(q, o.now), decision.scope.kind === 'one' ? decision.scope.agency : undefined);
   });
 
   app.get('/api/status', { schema: { tags: ['ops'], summary: 'Mailboxes and messages by state (admin)' } }, async (req) => {

@@ -2,6 +2,7 @@
 // description at /api/docs, /health, Prometheus /metrics and the HTML report of a period. Sign-in
 // with local accounts and roles (docs/web.md): every route resolves the user's scope on the server
 // (src/domain/access.ts) before it queries. Built by a factory so tests use `inject`, no port.
+import type { StatsCache } from './stats-cache.js';
 import { randomBytes, createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
@@ -39,6 +40,8 @@ export interface AppOptions {
   now?: () => Date;
   /** BullMQ queues for "sync now" and queue health; absent: those answer that there are none. */
   queues?: () => Queues;
+  /** The statistics cache (src/http/stats-cache.ts): `edocwatch serve` starts one. */
+  statsCache?: StatsCache;
 }
 
 export interface AppDeps {
@@ -167,8 +170,8 @@ export function buildApp(rt: AppDeps, opts: AppOptions = {}): FastifyInstance {
 
   void app.register(async (scope) => {
     registerAuth(scope, rt);
-    registerApi(scope, rt, { now, queues: opts.queues });
-    registerPages(scope, rt, { now, queues: opts.queues });
+    registerApi(scope, rt, { now, queues: opts.queues, statsCache: opts.statsCache });
+    registerPages(scope, rt, { now, queues: opts.queues, statsCache: opts.statsCache });
     registerCorrections(scope, rt, { now, queues: opts.queues });
     registerReports(scope, rt, { now, queues: opts.queues });
   });

@@ -8,19 +8,28 @@ import type { Queryable } from '../db/pool.js';
 import { agencyScope, canAdminister, canSeeAgencies, canSeeProvince, type WebUser } from '../domain/access.js';
 import { encodeCursor, type ExchangeFilter } from '../domain/exchange-filter.js';
 import { computeKpis, type KpiId, type KpiValue, type Targets } from '../domain/kpi.js';
-import { accountCounts, exchangeCounts } from '../db/stats.js';
+import { accountCounts, exchangeCounts, provinceExchangeCounts } from '../db/stats.js';
 import { parsePeriod } from '../domain/period.js';
 import { rankAgencies, trendPeriods, type RankedAgency } from '../domain/ranking.js';
 import type { Agency } from '../domain/types.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { QUEUE_NAMES, type Queues } from '../queue/queues.js';
-import { periodStats } from '../report/stats.js';
+import { periodStats, type PeriodStats } from '../report/stats.js';
+import type { StatsCache } from './stats-cache.js';
 import type { Config } from '../config/config.js';
 import { mailboxJson } from '../cli/mailbox.js';
 
 export interface Deps {
   pool: Queryable;
   config: Pick<Config, 'targets'>;
+  /** `edocwatch serve`'s statistics cache (src/http/stats-cache.ts); absent: everything is computed per call. */
+  cache?: StatsCache;
+}
+
+/** periodStats through the cache when there is one. The result is shared: read it, never change it. */
+export function cachedPeriodStats(d: Deps, periodId: string, agency?: string): Promise<PeriodStats> {
+  const compute = () => periodStats(d.pool, d.config, periodId, agency);
+  return d.cache ? d.cache.get(`stats|${periodId}|${agency ?? ''}`, compute) : compute();
 }
 
 /** KPIs drawn in the trend charts. */
@@ -39,16 +48,23 @@ export interface Trend {
 async function trend(d: Deps, periodId: string, agency?: string): Promise<Trend> {
   const periods = trendPeriods(periodId, parsePeriod(periodId).quarter === null ? 5 : 8);
   const tables = await Promise.all(
-    periods.map(async (id) => {
-      const p = parsePeriod(id);
-      let [rows, accounts] = await Promise.all([exchangeCounts(d.pool, p.start, p.end), accountCounts(d.pool, p.start, p.end)]);
-      if (agency) {
-        // As periodStats does for one agency: every exchange on its side counts for it.
-        rows = rows.filter((r) => r.agencyCode === agency).map((r) => ({ ...r, provinceWeight: 1 }));
-        accounts = accounts.filter((a) => a.agencyCode === agency);
-      }
-      const k = computeKpis(rows, accounts, { year: p.year, targets: d.config.targets as Targets, paperRegister: false });
-      return agency ? k.agencies[agency] : k.province;
+    periods.map((id) => {
+      const compute = async () => {
+        const p = parsePeriod(id);
+        // The province's line reads the rows folded to the province (provinceExchangeCounts).
+        let [rows, accounts] = await Promise.all([
+          agency ? exchangeCounts(d.pool, p.start, p.end) : provinceExchangeCounts(d.pool, p.start, p.end),
+          accountCounts(d.pool, p.start, p.end),
+        ]);
+        if (agency) {
+          // As periodStats does for one agency: every exchange on its side counts for it.
+          rows = rows.filter((r) => r.agencyCode === agency).map((r) => ({ ...r, provinceWeight: 1 }));
+          accounts = accounts.filter((a) => a.agencyCode === agency);
+        }
+        const k = computeKpis(rows, accounts, { year: p.year, targets: d.config.targets as Targets, paperRegister: false });
+        return agency ? k.agencies[agency] : k.province;
+      };
+      return d.cache ? d.cache.get(`trend|${id}|${agency ?? ''}`, compute) : compute();
     }),
   );
   return { periods, series: TREND_KPIS.map((kpi) => ({ kpi, values: tables.map((t) => t?.[kpi]?.ratio ?? null) })) };
@@ -66,7 +82,7 @@ export interface Overview {
 
 export async function overview(d: Deps, user: WebUser, periodId: string, rankBy: KpiId): Promise<Overview> {
   if (!canSeeProvince(user)) throw new ForbiddenError('chỉ quản trị và chuyên viên Sở xem toàn tỉnh / the province overview is for admins and analysts');
-  const [stats, agencies] = await Promise.all([periodStats(d.pool, d.config, periodId), listAgencies(d.pool)]);
+  const [stats, agencies] = await Promise.all([cachedPeriodStats(d, periodId), listAgencies(d.pool)]);
   const names = new Map(agencies.map((a) => [a.code, { name: a.name, level: a.level }]));
   return {
     period: stats.period,
@@ -103,7 +119,7 @@ export async function agencyPage(d: Deps, user: WebUser, code: string, periodId:
   const agency = await scopedAgency(d, user, code);
   const period = parsePeriod(periodId);
   const [stats, cps, mbs, tr] = await Promise.all([
-    periodStats(d.pool, d.config, period.id, agency.code),
+    cachedPeriodStats(d, period.id, agency.code),
     counterparties(d.pool, agency.code, period.start, period.end),
     listMailboxes(d.pool),
     trend(d, period.id, agency.code),

@@ -19,7 +19,7 @@ import { agencyBody, exchangesBody, mailboxesBody, overviewBody, queuesBody } fr
 type Query = Record<string, unknown>;
 
 export function registerPages(app: FastifyInstance, deps: { pool: Pool; config: Config }, o: RouteOptions): void {
-  const d = { pool: deps.pool, config: deps.config };
+  const d = { pool: deps.pool, config: deps.config, cache: o.statsCache };
   const admin = { ...d, queues: o.queues };
   const user = (req: FastifyRequest) => req.user as NonNullable<FastifyRequest['user']>;
   const page = (req: FastifyRequest, reply: FastifyReply, title: string, body: Html) =>

@@ -1,7 +1,7 @@
 // The statistics of one period (the JSON of `stats --json`, and what the report shows): KPIs per
 // agency, per level and province-wide, with numerators, denominators, targets, and message totals.
 import type { Config } from '../config/config.js';
-import { accountCounts, exchangeCounts, messageTotals, type MessageTotals } from '../db/stats.js';
+import { accountCounts, exchangeCounts, messageTotals } from '../db/stats.js';
 import type { Queryable } from '../db/pool.js';
 import { computeKpis, k7Details, type KpiId, type KpiValue, type Targets } from '../domain/kpi.js';
 import { parsePeriod, type Period } from '../domain/period.js';
@@ -27,14 +27,19 @@ export interface PeriodStats {
 
 export async function periodStats(db: Queryable, config: Pick<Config, 'targets'>, periodId: string, agency?: string): Promise<PeriodStats> {
   const period: Period = parsePeriod(periodId);
-  let rows = await exchangeCounts(db, period.start, period.end);
-  let accounts = await accountCounts(db, period.start, period.end);
+  // The three reads are independent: run at once (a pool spreads them over connections).
+  const [allRows, allAccounts, totals] = await Promise.all([
+    exchangeCounts(db, period.start, period.end),
+    accountCounts(db, period.start, period.end),
+    messageTotals(db, period.start, period.end, agency),
+  ]);
+  let rows = allRows;
+  let accounts = allAccounts;
   if (agency) {
     // One agency's table: every exchange on its side counts for it.
     rows = rows.filter((r) => r.agencyCode === agency).map((r) => ({ ...r, provinceWeight: 1 }));
     accounts = accounts.filter((a) => a.agencyCode === agency);
   }
-  const totals: MessageTotals = await messageTotals(db, period.start, period.end, agency);
   const k = computeKpis(rows, accounts, { year: period.year, targets: config.targets as Targets, paperRegister: false });
   return {
     period: period.id,

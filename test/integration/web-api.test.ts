@@ -9,6 +9,10 @@ import { buildApp } from '../../src/http/app.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createQueues, type Queues } from '../../src/queue/queues.js';
 import type { Config } from '../../src/config/config.js';
+import { accountCounts, exchangeCounts, provinceExchangeCounts } from '../../src/db/stats.js';
+import { computeKpis, type Targets } from '../../src/domain/kpi.js';
+import { parsePeriod } from '../../src/domain/period.js';
+import { FLOWS } from '../../src/domain/types.js';
 import { cli } from '../helpers/cli.js';
 import { createTestEnv, useEnv, type TestEnv } from '../helpers/env.js';
 import { loadDemoData } from '../helpers/web-data.js';
@@ -255,6 +259,50 @@ describe('web API scoped by role', () => {
     expect(unsigned.items.length).toBe(all.items.filter((e) => !e.signed).length);
   });
 
+  it('gives the same list for every flow and form, those the period has and those it has not (answered from the rollup)', async () => {
+    const all = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Array<{ id: number; flow: string; form: string | null; digitization: string }> };
+    const seen = new Set(all.items.map((e) => e.flow));
+    expect(FLOWS.some((f) => !seen.has(f))).toBe(true);
+    for (const flow of FLOWS) {
+      const r = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=500&flow=${flow}`)).json() as { items: Array<{ id: number }>; next: string | null };
+      expect(r.items.map((e) => e.id)).toEqual(all.items.filter((e) => e.flow === flow).map((e) => e.id));
+      if (!seen.has(flow)) expect(r.next).toBeNull();
+    }
+    for (const form of ['electronic', 'hybrid']) {
+      for (const scanned of [true, false]) {
+        const r = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=500&form=${form}&scanned=${scanned}`)).json() as { items: Array<{ id: number }> };
+        expect(r.items.map((e) => e.id)).toEqual(all.items.filter((e) => e.form === form && (e.digitization === 'scanned' || e.digitization === 'mixed') === scanned).map((e) => e.id));
+      }
+    }
+    expect((await clients.admin.get('/api/exchanges?period=2019-Q1&flow=inter_agency')).json()).toMatchObject({ items: [], next: null });
+  });
+
+  it('filters the exchange list by a party on either side (an address or an agency code), alone and with an agency, across pages', async () => {
+    type Item = { id: number; sender_address: string | null; receiver_address: string | null; sender_agency: string | null; receiver_agency: string | null };
+    const all = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=500')).json() as { items: Item[] };
+    const withAddress = (all.items.find((e) => e.receiver_address && (e.sender_agency === OWN || e.receiver_agency === OWN)) ?? all.items.find((e) => e.receiver_address)) as Item;
+    const address = withAddress.receiver_address as string;
+    const pageAll = async (query: string): Promise<number[]> => {
+      const ids: number[] = [];
+      let cursor = '';
+      for (let i = 0; i < 50; i++) {
+        const r = (await clients.admin.get(`/api/exchanges?period=2026-Q3&limit=3&${query}${cursor ? `&cursor=${cursor}` : ''}`)).json() as { items: Item[]; next: string | null };
+        ids.push(...r.items.map((e) => e.id));
+        if (!r.next) break;
+        cursor = r.next;
+      }
+      return ids;
+    };
+    const on = (e: Item, x: string) => [e.sender_address, e.receiver_address, e.sender_agency, e.receiver_agency].includes(x);
+    const byAddress = await pageAll(`party=${encodeURIComponent(address.toUpperCase())}`);
+    expect(byAddress.length).toBeGreaterThan(0);
+    expect(byAddress).toEqual(all.items.filter((e) => on(e, address)).map((e) => e.id));
+    expect(await pageAll(`party=${OTHER}`)).toEqual(all.items.filter((e) => on(e, OTHER)).map((e) => e.id));
+    expect(await pageAll(`party=${encodeURIComponent(address)}&agency=${OWN}`)).toEqual(
+      all.items.filter((e) => on(e, address) && (e.sender_agency === OWN || e.receiver_agency === OWN)).map((e) => e.id),
+    );
+  });
+
   it('ranks agencies on the overview and marks those below target', async () => {
     const ov = (await clients.analyst.get('/api/overview?period=2026-Q3&rank=K5')).json() as {
       agencies: Array<{ code: string; rank: number | null; below: string[]; kpis: Record<string, { ratio: number | null; met: boolean | null }> }>;
@@ -277,6 +325,17 @@ describe('web API scoped by role', () => {
     const en = await clients.analyst.get('/overview?period=2026-Q3&lang=en', { accept: 'text/html' });
     expect(en.body).toContain('Province overview');
     expect((await clients.analyst.get('/api/overview?rank=K99')).statusCode).toBe(400);
+  });
+
+  it('folds the exchange rows to the province for the trend without changing a province KPI', async () => {
+    for (const id of ['2026-Q3', '2026']) {
+      const p = parsePeriod(id);
+      const opts = { year: p.year, targets: config.targets as Targets, paperRegister: false };
+      const [full, folded, accounts] = await Promise.all([exchangeCounts(pool, p.start, p.end), provinceExchangeCounts(pool, p.start, p.end), accountCounts(pool, p.start, p.end)]);
+      expect(full.length).toBeGreaterThan(0);
+      expect(folded.length).toBeLessThanOrEqual(full.length);
+      expect(computeKpis(folded, accounts, opts).province).toEqual(computeKpis(full, accounts, opts).province);
+    }
   });
 
   it('exports the overview as an XLSX workbook that opens', async () => {

@@ -6,6 +6,7 @@ import {
   AccountListError,
   foldHeader,
   k7Counts,
+  k7Rows,
   mapAccountHeaders,
   parseAccountDate,
   parseAccountList,
@@ -226,6 +227,25 @@ describe('k7Counts', () => {
     expect(k7Counts([], new Set(), [{ agencyCode: 'XA', level: 'commune_pc', sent: 1, received: 0 }], levels, q3.start, q3.end)).toEqual([
       { agencyCode: 'XA', level: 'commune_pc', accounts: 0, activeAccounts: 0, sent: 1, received: 0 },
     ]);
+  });
+
+  it('k7Rows joins per-agency account counts (as SQL gives them) with messages, ordered by agency code', () => {
+    const rows = k7Rows(
+      [
+        { agencyCode: 'XA', level: 'commune_pc', accounts: 4, activeAccounts: 1 },
+        { agencyCode: 'STC', level: 'department', accounts: 3, activeAccounts: 2 },
+      ],
+      [
+        { agencyCode: 'STC', level: 'department', sent: 12, received: 30 },
+        { agencyCode: 'SNV', level: 'department', sent: 1, received: 0 },
+      ],
+    );
+    expect(rows).toEqual([
+      { agencyCode: 'SNV', level: 'department', accounts: 0, activeAccounts: 0, sent: 1, received: 0 },
+      { agencyCode: 'STC', level: 'department', accounts: 3, activeAccounts: 2, sent: 12, received: 30 },
+      { agencyCode: 'XA', level: 'commune_pc', accounts: 4, activeAccounts: 1, sent: 0, received: 0 },
+    ]);
+    expect(k7Rows([], [])).toEqual([]);
   });
 
   it('honours period boundaries in Asia/Ho_Chi_Minh: an account created at 00:00 local on 1 October is not in Q3', () => {
