@@ -21,6 +21,16 @@ import { busyCores, machineCpu, runMeasured, startBackground, type ProcStats, ty
 
 export const EDOCWATCH_BIN = path.join(ROOT, 'bin', 'edocwatch.js');
 
+/**
+ * The database each contender run re-creates: edocwatch_bench, or edocwatch_bench_<suffix> with
+ * EDOCWATCH_TEST_SUFFIX (as the tests do), so two checkouts benchmarking on one machine never drop
+ * each other's database.
+ */
+export const BENCH_DB = (() => {
+  const suffix = (process.env['EDOCWATCH_TEST_SUFFIX'] ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase();
+  return suffix ? `edocwatch_bench_${suffix}` : 'edocwatch_bench';
+})();
+
 export interface Edocwatch {
   /** The environment of every edocwatch process of this instance. */
   env: NodeJS.ProcessEnv;
@@ -31,14 +41,14 @@ export interface Edocwatch {
 }
 
 /**
- * A fresh edocwatch for one contender run: database edocwatch_bench dropped and migrated, agencies
+ * A fresh edocwatch for one contender run: database BENCH_DB dropped and migrated, agencies
  * imported, one mailbox row for the account (password sealed with a random key), raw store
  * .tmp/bench/raw-<tag> emptied, queue prefix {edocwatch-bench-<tag>}. Afterwards the queues are
  * obliterated, the pool closed and the raw store removed.
  */
 export async function withFreshEdocwatch<T>(agency: string, imap: ImapAccount, tag: string, fn: (e: Edocwatch) => Promise<T>, extraEnv: NodeJS.ProcessEnv = {}): Promise<T> {
   const base = new URL(process.env['DATABASE_URL'] ?? 'postgres://127.0.0.1:5432/edocwatch');
-  base.pathname = '/edocwatch_bench';
+  base.pathname = `/${BENCH_DB}`;
   const databaseUrl = base.toString();
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
@@ -49,7 +59,7 @@ export async function withFreshEdocwatch<T>(agency: string, imap: ImapAccount, t
     throw new BenchError(`cannot reach PostgreSQL at ${admin.host}: ${(err as Error).message} (run: bash scripts/services.sh up)`);
   }
   try {
-    await client.query('DROP DATABASE IF EXISTS edocwatch_bench WITH (FORCE)');
+    await client.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
   } finally {
     await client.end();
   }
@@ -191,7 +201,7 @@ export interface PipelineOutcome {
  */
 export async function runPipeline(o: { agency: string; imap: ImapAccount; n: number; useTime: boolean; tag: string; profileDir: string | null; strict: boolean; label: string }): Promise<PipelineOutcome> {
   const { n, profileDir } = o;
-  say(`${o.label}: fresh database edocwatch_bench, migrate, agency import, mailbox ...`);
+  say(`${o.label}: fresh database ${BENCH_DB}, migrate, agency import, mailbox ...`);
   return withFreshEdocwatch(
     o.agency,
     o.imap,
