@@ -77,8 +77,8 @@ export async function childStage(name: string, env: NodeJS.ProcessEnv, useTime: 
   return { r: stageResult(name, run), stats: run.stats, cores, wallS: run.wallS };
 }
 
-/** Sections: sync and pipeline run by default; stats (1 and 10 million rows, slow) only when named with --only. */
-export const SECTIONS = ['sync', 'pipeline', 'stats'] as const;
+/** Sections: sync, analyze and pipeline run by default; stats (1 and 10 million rows, slow) only when named with --only. */
+export const SECTIONS = ['sync', 'analyze', 'pipeline', 'stats'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -91,6 +91,8 @@ export interface Options {
   sections: SectionName[];
   /** Sync section: interleaved rounds of (bare imapflow, edocwatch sync --no-analyze, mbsync). */
   syncRounds: number;
+  /** Analyze section: interleaved rounds of (bare mailparser, analyzeMessage, analyze worker, notmuch new). */
+  analyzeRounds: number;
   /** Sync section: the large-attachment mailbox (0 messages: skipped). */
   largeCount: number;
   largeMb: number;
