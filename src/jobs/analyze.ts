@@ -2,7 +2,7 @@
 // write all its facts in one transaction. Idempotent: analyzing a message again replaces its facts.
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { AttachmentLimits } from '../analyze/attachment.js';
+import { loadPdfJs, type AttachmentLimits } from '../analyze/attachment.js';
 import { analyzeMessage } from '../analyze/message.js';
 import { writeAnalysis } from '../db/facts.js';
 import type { Pool } from '../db/pool.js';
@@ -29,6 +29,11 @@ interface MessageForAnalysis {
 }
 
 export type AnalyzeOutcome = 'analyzed' | 'skipped' | 'malformed' | 'missing' | 'already_done';
+
+/** Loads what the analysis loads on first use (pdfjs), for a process about to analyze. */
+export async function preloadAnalysis(): Promise<void> {
+  await loadPdfJs();
+}
 
 /** The limits (and OCR, archive and trust settings) every analysis of a stored message runs with. */
 export function analysisLimits(config: Config): AttachmentLimits {

@@ -20,6 +20,9 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
   const rt = await createRuntime();
   try {
     await checkRedis(rt);
+    // A process that analyzes loads the analysis code (and pdfjs) now, not on its first message:
+    // `sync` and web processes never load it (src/queue/workers.ts imports it lazily).
+    if (names.includes('analyze')) await (await import('../jobs/analyze.js')).preloadAnalysis();
     const set = startWorkers(rt, names);
     rt.log.info({ queues: names }, 'workers started');
     // Re-derive the work from Postgres: poll schedules for the mailboxes, jobs for unfinished messages.
