@@ -156,11 +156,12 @@ export interface SyncOnlyOutcome {
  * delivered) and the rows' sha256s; no temporary file is left; n analyze jobs wait in the queue.
  * Then the same command once more, which finds nothing new (checked: still n messages, n jobs):
  * its time is what a pass costs before it moves any mail (start-up, connect, folder checks).
+ * `firstPassNodeArgs` (e.g. --cpu-prof) go to the first pass only.
  */
-export async function runSyncOnly(agency: string, imap: ImapAccount, expected: { n: number; hashes: Set<string> }, useTime: boolean, tag: string): Promise<SyncOnlyOutcome> {
+export async function runSyncOnly(agency: string, imap: ImapAccount, expected: { n: number; hashes: Set<string> }, useTime: boolean, tag: string, firstPassNodeArgs: string[] = []): Promise<SyncOnlyOutcome> {
   const { n, hashes } = expected;
   return withFreshEdocwatch(agency, imap, tag, async (e) => {
-    const { run, cores } = await measured(process.execPath, [EDOCWATCH_BIN, 'sync', '--no-analyze'], { env: e.env, timeoutMs: Math.max(600_000, n * 400), useTime });
+    const { run, cores } = await measured(process.execPath, [...firstPassNodeArgs, EDOCWATCH_BIN, 'sync', '--no-analyze'], { env: e.env, timeoutMs: Math.max(600_000, n * 400), useTime });
     if (run.code !== 0) throw new BenchError(`edocwatch sync --no-analyze failed (exit ${run.code ?? run.signal}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-3000)}`);
     const db = await messageCounts(e.pool);
     if (db.total !== n || (db.states['pending'] ?? 0) !== n) throw new BenchError(`sync --no-analyze: Postgres holds ${db.total} messages (${JSON.stringify(db.states)}), expected ${n}, all pending`);
