@@ -102,11 +102,14 @@ export class RawStore {
   }
 
   /** Creates `dir` if needed; the directories that gained an entry go into `dirs`. */
-  private async ensureDir(dir: string, dirs: Set<string>): Promise<void> {
-    if (this.known.has(dir)) return;
+  /** Creates `dir` if needed; true when this call created it (so it holds no file yet). */
+  private async ensureDir(dir: string, dirs: Set<string>): Promise<boolean> {
+    if (this.known.has(dir)) return false;
     const first = await mkdir(dir, { recursive: true });
-    if (first !== undefined) for (const d of dirsToSync(first, dir)) dirs.add(d);
     this.known.add(dir);
+    if (first === undefined) return false;
+    for (const d of dirsToSync(first, dir)) dirs.add(d);
+    return true;
   }
 
   /** Opens a new temporary file in `dir`, creating the directory first when it is missing. */
@@ -127,13 +130,16 @@ export class RawStore {
   async write(data: Buffer, dirs: Set<string>): Promise<string> {
     const sha = sha256Hex(data);
     const file = this.pathOf(sha);
-    try {
-      const s = await stat(file);
-      if (s.size === data.length) return sha;
-    } catch {
-      // not stored yet
-    }
     const dir = path.dirname(file);
+    // A directory this call just created holds no object yet; otherwise look before writing.
+    if (!(await this.ensureDir(dir, dirs))) {
+      try {
+        const s = await stat(file);
+        if (s.size === data.length) return sha;
+      } catch {
+        // not stored yet
+      }
+    }
     const tmpName = `${sha}.eml.${randomBytes(6).toString('hex')}.tmp`;
     const tmp = path.join(dir, tmpName);
     const fh = await this.openTemp(dir, tmpName, dirs);
