@@ -78,11 +78,11 @@ export async function childStage(name: string, env: NodeJS.ProcessEnv, useTime: 
 }
 
 /**
- * Sections: sync and pipeline run by default; stats and api (1 and 10 million rows, slow) and
- * report only when named with --only; dataset only writes (and keeps) the generated databases of
- * --stats-sizes.
+ * Sections: sync, analyze and pipeline run by default; stats and api (1 and 10 million rows, slow)
+ * and report only when named with --only; dataset only writes (and keeps) the generated databases
+ * of --stats-sizes.
  */
-export const SECTIONS = ['sync', 'pipeline', 'stats', 'api', 'dataset', 'report'] as const;
+export const SECTIONS = ['sync', 'analyze', 'pipeline', 'stats', 'api', 'dataset', 'report'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -95,6 +95,8 @@ export interface Options {
   sections: SectionName[];
   /** Sync section: interleaved rounds of (bare imapflow, edocwatch sync --no-analyze, mbsync). */
   syncRounds: number;
+  /** Analyze section: interleaved rounds of (bare mailparser, analyzeMessage, analyze worker, notmuch new). */
+  analyzeRounds: number;
   /** Sync section: the large-attachment mailbox (0 messages: skipped). */
   largeCount: number;
   largeMb: number;

@@ -21,6 +21,16 @@ import { busyCores, machineCpu, runMeasured, startBackground, type ProcStats, ty
 
 export const EDOCWATCH_BIN = path.join(ROOT, 'bin', 'edocwatch.js');
 
+/**
+ * The database each contender run re-creates: edocwatch_bench, or edocwatch_bench_<suffix> with
+ * EDOCWATCH_TEST_SUFFIX (as the tests do), so two checkouts benchmarking on one machine never drop
+ * each other's database.
+ */
+export const BENCH_DB = (() => {
+  const suffix = (process.env['EDOCWATCH_TEST_SUFFIX'] ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase();
+  return suffix ? `edocwatch_bench_${suffix}` : 'edocwatch_bench';
+})();
+
 export interface Edocwatch {
   /** The environment of every edocwatch process of this instance. */
   env: NodeJS.ProcessEnv;
@@ -31,14 +41,14 @@ export interface Edocwatch {
 }
 
 /**
- * A fresh edocwatch for one contender run: database edocwatch_bench dropped and migrated, agencies
+ * A fresh edocwatch for one contender run: database BENCH_DB dropped and migrated, agencies
  * imported, one mailbox row for the account (password sealed with a random key), raw store
  * .tmp/bench/raw-<tag> emptied, queue prefix {edocwatch-bench-<tag>}. Afterwards the queues are
  * obliterated, the pool closed and the raw store removed.
  */
 export async function withFreshEdocwatch<T>(agency: string, imap: ImapAccount, tag: string, fn: (e: Edocwatch) => Promise<T>, extraEnv: NodeJS.ProcessEnv = {}): Promise<T> {
   const base = new URL(process.env['DATABASE_URL'] ?? 'postgres://127.0.0.1:5432/edocwatch');
-  base.pathname = '/edocwatch_bench';
+  base.pathname = `/${BENCH_DB}`;
   const databaseUrl = base.toString();
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
@@ -49,7 +59,7 @@ export async function withFreshEdocwatch<T>(agency: string, imap: ImapAccount, t
     throw new BenchError(`cannot reach PostgreSQL at ${admin.host}: ${(err as Error).message} (run: bash scripts/services.sh up)`);
   }
   try {
-    await client.query('DROP DATABASE IF EXISTS edocwatch_bench WITH (FORCE)');
+    await client.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
   } finally {
     await client.end();
   }
@@ -146,11 +156,12 @@ export interface SyncOnlyOutcome {
  * delivered) and the rows' sha256s; no temporary file is left; n analyze jobs wait in the queue.
  * Then the same command once more, which finds nothing new (checked: still n messages, n jobs):
  * its time is what a pass costs before it moves any mail (start-up, connect, folder checks).
+ * `firstPassNodeArgs` (e.g. --cpu-prof) go to the first pass only.
  */
-export async function runSyncOnly(agency: string, imap: ImapAccount, expected: { n: number; hashes: Set<string> }, useTime: boolean, tag: string): Promise<SyncOnlyOutcome> {
+export async function runSyncOnly(agency: string, imap: ImapAccount, expected: { n: number; hashes: Set<string> }, useTime: boolean, tag: string, firstPassNodeArgs: string[] = []): Promise<SyncOnlyOutcome> {
   const { n, hashes } = expected;
   return withFreshEdocwatch(agency, imap, tag, async (e) => {
-    const { run, cores } = await measured(process.execPath, [EDOCWATCH_BIN, 'sync', '--no-analyze'], { env: e.env, timeoutMs: Math.max(600_000, n * 400), useTime });
+    const { run, cores } = await measured(process.execPath, [...firstPassNodeArgs, EDOCWATCH_BIN, 'sync', '--no-analyze'], { env: e.env, timeoutMs: Math.max(600_000, n * 400), useTime });
     if (run.code !== 0) throw new BenchError(`edocwatch sync --no-analyze failed (exit ${run.code ?? run.signal}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-3000)}`);
     const db = await messageCounts(e.pool);
     if (db.total !== n || (db.states['pending'] ?? 0) !== n) throw new BenchError(`sync --no-analyze: Postgres holds ${db.total} messages (${JSON.stringify(db.states)}), expected ${n}, all pending`);
@@ -191,7 +202,7 @@ export interface PipelineOutcome {
  */
 export async function runPipeline(o: { agency: string; imap: ImapAccount; n: number; useTime: boolean; tag: string; profileDir: string | null; strict: boolean; label: string }): Promise<PipelineOutcome> {
   const { n, profileDir } = o;
-  say(`${o.label}: fresh database edocwatch_bench, migrate, agency import, mailbox ...`);
+  say(`${o.label}: fresh database ${BENCH_DB}, migrate, agency import, mailbox ...`);
   return withFreshEdocwatch(
     o.agency,
     o.imap,

@@ -1,14 +1,16 @@
 // `npm run bench`: edocwatch against bare imapflow, bare mailparser and the off-the-shelf mbsync
 // (+ notmuch), on one generated mailbox, in one run. See docs/benchmarks.md.
 //
-//   node dist/bench/pipeline.js [--only sync|pipeline] [--count N] [--seed S] [--agency CODE]
+//   node dist/bench/pipeline.js [--only sync|analyze|pipeline|stats] [--count N] [--seed S] [--agency CODE]
 //       [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus]
 //
 // N (default 5000, or BENCH_COUNT) messages of one monitored agency are generated with the demo's
 // corpus generator (cached under .tmp/bench/corpus/), written straight into a fresh Dovecot
-// maildir, then read by each contender. Two sections, both by default:
+// maildir, then read by each contender. Three sections by default:
 //   sync      `edocwatch sync --no-analyze` against bare imapflow and mbsync (bench/sync.ts), and
 //             peak memory on a second mailbox of large attachments;
+//   analyze   the analysis alone and the analyze worker against bare mailparser, beside notmuch new
+//             (bench/analyze.ts);
 //   pipeline  the whole pipeline (sync + analysis) against bare imapflow, bare mailparser and
 //             mbsync + notmuch.
 // Every stage runs as a child process, measured for wall time, CPU time and peak RSS. Results go
@@ -30,9 +32,10 @@ import { datasetDbName, openDataset } from './dataset.js';
 import { runStatsSection } from './stats.js';
 import { runReportSection } from './report.js';
 import { runSyncSection } from './sync.js';
+import { runAnalyzeSection } from './analyze.js';
 
 const USAGE =
-  'usage: [--only sync|pipeline|stats|api|dataset|report] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db] [--facts-only] [--api-duration S] [--api-connections N] [--report-messages N] [--report-runs R]';
+  'usage: [--only sync|analyze|pipeline|stats|api|dataset|report] [--count N] [--seed S] [--agency CODE] [--sync-rounds R] [--analyze-rounds R] [--large-count M] [--large-mb MB] [--no-large-pipeline] [--profile] [--fresh-corpus] [--stats-sizes 1000000,10000000] [--stats-runs R] [--stats-fact-runs R] [--keep-db] [--facts-only] [--api-duration S] [--api-connections N] [--report-messages N] [--report-runs R]';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -41,8 +44,9 @@ function parseArgs(argv: string[]): Options {
     agency: '000.00.03.H30',
     profile: false,
     freshCorpus: false,
-    sections: ['sync', 'pipeline'],
+    sections: ['sync', 'analyze', 'pipeline'],
     syncRounds: 3,
+    analyzeRounds: 3,
     largeCount: 12,
     largeMb: 25,
     largePipeline: true,
@@ -73,6 +77,7 @@ function parseArgs(argv: string[]): Options {
       if (!(SECTIONS as readonly string[]).includes(v)) throw new BenchError(`--only takes ${SECTIONS.join(' or ')} (got ${v})`);
       o.sections = [v as SectionName];
     } else if (a === '--sync-rounds') o.syncRounds = Number(value());
+    else if (a === '--analyze-rounds') o.analyzeRounds = Number(value());
     else if (a === '--large-count') o.largeCount = Number(value());
     else if (a === '--large-mb') o.largeMb = Number(value());
     else if (a === '--no-large-pipeline') o.largePipeline = false;
@@ -96,6 +101,7 @@ function parseArgs(argv: string[]): Options {
   if (!Number.isInteger(o.reportMessages) || o.reportMessages < 1000 || o.reportMessages > 50_000_000) throw new BenchError('--report-messages takes a message count from 1000 to 50000000');
   if (!Number.isInteger(o.reportRuns) || o.reportRuns < 1 || o.reportRuns > 20) throw new BenchError('--report-runs must be a whole number from 1 to 20');
   if (!Number.isInteger(o.syncRounds) || o.syncRounds < 1 || o.syncRounds > 15) throw new BenchError(`--sync-rounds must be a whole number from 1 to 15 (got ${o.syncRounds})`);
+  if (!Number.isInteger(o.analyzeRounds) || o.analyzeRounds < 1 || o.analyzeRounds > 15) throw new BenchError(`--analyze-rounds must be a whole number from 1 to 15 (got ${o.analyzeRounds})`);
   if (!Number.isInteger(o.largeCount) || o.largeCount < 0 || o.largeCount > 200) throw new BenchError(`--large-count must be a whole number from 0 (skip) to 200 (got ${o.largeCount})`);
   if (!(o.largeMb >= 1 && o.largeMb <= 45)) throw new BenchError(`--large-mb must be from 1 to 45: a larger message would pass sync.max_message_bytes (got ${o.largeMb})`);
   return o;
@@ -242,7 +248,7 @@ async function main(argv: string[]): Promise<number> {
     throw new BenchError(`the local Dovecot is not answering on ${dd.host}:${dd.port}: run \`bash scripts/services.sh up --bench\` (npm run bench does, via prebench)`);
   }
   requireTool('mbsync');
-  if (o.sections.includes('pipeline')) requireTool('notmuch');
+  if (o.sections.includes('pipeline') || o.sections.includes('analyze')) requireTool('notmuch');
   const useTime = ensureGnuTime(say);
 
   const corpus = await mainCorpus(o);
@@ -256,7 +262,9 @@ async function main(argv: string[]): Promise<number> {
     const r =
       name === 'sync'
         ? await runSyncSection(o, corpus, mailbox, useTime, stamp)
-        : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
+        : name === 'analyze'
+          ? await runAnalyzeSection(o, corpus, mailbox, useTime, stamp)
+          : await runPipelineSection(o, corpus, mailbox, useTime, stamp);
     sections.push(r);
     json[name] = r.json;
   }

@@ -6,8 +6,9 @@
 // exit, so each pays its own start-up.
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { rm } from 'node:fs/promises';
-import { BenchError, ENTRY, figures, measured, say, stageResult, table, type Options, type SectionResult, type StageFigures } from './common.js';
+import { mkdir, rm } from 'node:fs/promises';
+import { BenchError, ENTRY, ROOT, figures, measured, say, stageResult, table, type Options, type SectionResult, type StageFigures } from './common.js';
+import { summarizeProfiles, type CostLine } from './cpuprofile.js';
 import { mbsyncPull, mbsyncSetup, runPipeline, runSyncOnly, type PipelineOutcome } from './contenders.js';
 import { corpusHashes, deliverMailbox, describeCorpus, largeCorpus, type Corpus, type DeliveredMailbox } from './mailbox.js';
 
@@ -133,6 +134,28 @@ export async function runSyncSection(o: Options, corpus: Corpus, mailbox: Delive
     firstPassLessSecondMsgPerS: med.edocwatch.row.seconds > 2 * secondS ? netRate : null,
     syncPeakRssMb: syncRss,
   };
+
+  if (o.profile) {
+    // One more first pass, under --cpu-prof (a little slower: not one of the rounds above).
+    const dir = path.join(ROOT, 'out', 'bench', `prof-${stamp}`, 'sync');
+    await mkdir(dir, { recursive: true });
+    say('profile: one more sync --no-analyze under --cpu-prof ...');
+    const p = await runSyncOnly(o.agency, mailbox, { n, hashes }, useTime, `${stamp}-sync-prof`, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const prof = await summarizeProfiles(dir);
+    json['profile'] = { seconds: p.run.wallS, cpuS: p.run.stats.userS + p.run.stats.sysS, ...prof };
+    const top = (lines: CostLine[], k: number): string =>
+      lines
+        .slice(0, k)
+        .map((l) => `  ${(l.share * 100).toFixed(1).padStart(5)}%  ${(l.ms / 1000).toFixed(2).padStart(6)} s  ${l.where}`)
+        .join('\n');
+    lines.push(
+      '',
+      `sync --no-analyze CPU profile (main thread, self time, ${(prof.totalMs / 1000).toFixed(1)} s sampled; the process used ${(p.run.stats.userS + p.run.stats.sysS).toFixed(1)} s of CPU in all threads, file I/O on libuv's pool included):`,
+      top(prof.lines, 14),
+      'top functions:',
+      top(prof.functions, 14),
+    );
+  }
 
   if (o.largeCount > 0) {
     const large = await runLarge(o, useTime, stamp);

@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 // The edocwatch command: a thin launcher for the compiled CLI (npm run build writes dist/).
-import { main } from '../dist/src/cli/main.js';
+//
+// CommonJS on purpose (bin/package.json), so that it runs before any ES module is read: libuv sizes
+// its thread pool at the first asynchronous file operation (reading an ES module is one) and keeps
+// that size for the life of the process. The raw store's writes and fsyncs run on that pool; with
+// the default 4 threads the 200 fsyncs of a fetched batch queue behind each other, with 16 the file
+// system commits them together (docs/benchmarks.md, "Sync stage"). An explicit setting wins.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
-main(process.argv).then(
-  (code) => { process.exitCode = code; },
-  (err) => {
-    process.stderr.write(`edocwatch: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+import('../dist/src/cli/main.js')
+  .then(({ main }) => main(process.argv))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`edocwatch: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );

@@ -353,13 +353,14 @@ function transient(f: AttachmentFacts): boolean {
  */
 export async function inspectAttachment(
   content: Buffer,
-  meta: { filename: string | null; declaredType: string | null },
+  /** `sha256`: the content's sha256 (hex) when the caller has it already (mailparser's checksum). */
+  meta: { filename: string | null; declaredType: string | null; sha256?: string },
   limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
   scope?: ContainerScope,
   /** 1 for a file carried inside another (an edXML package's): its own packages are not opened. */
   nested = 0,
 ): Promise<AttachmentFacts> {
-  const sha256 = createHash('sha256').update(content).digest('hex');
+  const sha256 = meta.sha256 !== undefined && /^[0-9a-f]{64}$/.test(meta.sha256) ? meta.sha256 : createHash('sha256').update(content).digest('hex');
   const key = `${cacheKey(sha256, meta, limits)}${nested ? '|nested' : ''}`;
   const hit = factsCache.get(key);
   // A container's facts depend on the budget it was opened with: only a mail's own attachment reuses them.

@@ -13,6 +13,7 @@ import libmime from 'libmime';
 import libqp from 'libqp';
 import type { AttachmentFacts, Evidence, LegacyEncoding } from '../domain/types.js';
 import { encodingDetail, repairVietnamese } from '../domain/vn-legacy.js';
+import { blankLine } from './structure.js';
 
 export interface TextRepair {
   text: string;
@@ -35,13 +36,9 @@ interface RawParts {
 
 function splitRaw(raw: Buffer): RawParts | null {
   const head = raw.subarray(0, Math.min(raw.length, SCAN_BYTES));
-  let end = head.indexOf('\r\n\r\n');
-  let sep = 4;
-  const lf = head.indexOf('\n\n');
-  if (end < 0 || (lf >= 0 && lf < end)) {
-    end = lf;
-    sep = 2;
-  }
+  const blank = blankLine(head);
+  const end = blank.at;
+  const sep = blank.crlf ? 4 : 2;
   if (end < 0) return null;
   return { headers: libmime.decodeHeaders(head.toString('latin1', 0, end + sep / 2)), bodyStart: end + sep };
 }
@@ -62,7 +59,10 @@ function asWindows1252(bytes: Buffer): string {
 
 /** Whether the message declares windows-1258 for some part (its text is then decoded by mailparser). */
 export function declaresWindows1258(raw: Buffer): boolean {
-  const scan = raw.toString('latin1', 0, Math.min(raw.length, SCAN_BYTES));
+  // Every spelling the expression accepts contains "1258": without it, no copy of the bytes is made.
+  const limit = Math.min(raw.length, SCAN_BYTES);
+  if (raw.subarray(0, limit).indexOf('1258') === -1) return false;
+  const scan = raw.toString('latin1', 0, limit);
   return /charset\s*=\s*["']?(?:windows-1258|cp-?1258|x-cp1258)\b/i.test(scan);
 }
 

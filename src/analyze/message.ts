@@ -163,6 +163,36 @@ function guessMonitored(parties: Party[]): string | null {
   return to?.agencyCode ?? null;
 }
 
+// The same attachment text comes back with every mail that carries the document (the facts cache
+// of attachment.ts hands back the same text): its references are remembered by text, within bounds.
+const REFS_MEMO_MIN_CHARS = 2_000;
+const REFS_MEMO_MAX_ENTRIES = 256;
+const REFS_MEMO_MAX_CHARS = 4_000_000;
+const refsMemo = new Map<string, ReturnType<typeof splitRefs>>();
+let refsMemoChars = 0;
+
+/** splitRefs of an attachment's text, NFC-normalized first; remembered for long texts. */
+function refsOfText(text: string): ReturnType<typeof splitRefs> {
+  if (text.length < REFS_MEMO_MIN_CHARS) return splitRefs(text.normalize('NFC'));
+  const hit = refsMemo.get(text);
+  if (hit) {
+    refsMemo.delete(text); // re-inserted last: least recently used goes first
+    refsMemo.set(text, hit);
+    return hit;
+  }
+  const split = splitRefs(text.normalize('NFC'));
+  // Shared by every mail that carries the text: read-only from here on.
+  for (const r of [...split.transmitted, ...split.cited]) Object.freeze(Object.freeze(r).span);
+  refsMemo.set(text, split);
+  refsMemoChars += text.length;
+  for (const k of refsMemo.keys()) {
+    if (refsMemo.size <= REFS_MEMO_MAX_ENTRIES && refsMemoChars <= REFS_MEMO_MAX_CHARS) break;
+    refsMemo.delete(k);
+    refsMemoChars -= k.length;
+  }
+  return split;
+}
+
 function dedupeRefs(found: FoundRef[]): FoundRef[] {
   const seen = new Map<string, FoundRef>();
   for (const r of found) {
@@ -174,7 +204,12 @@ function dedupeRefs(found: FoundRef[]): FoundRef[] {
   return [...seen.values()];
 }
 
-const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 } as const;
+/**
+ * mailparser options of every analysis (the benchmark's bare mailparser uses the same). Each
+ * attachment's checksum is its sha256 (not mailparser's default md5): the analysis keys attachments
+ * by sha256, so the hash mailparser computes while decoding is the one used, not computed again.
+ */
+export const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000, checksumAlgo: 'sha256' } as const;
 /** What is kept of each header line of a message that broke the parser's limits. */
 const DEGRADED_LINE_BYTES = 16 * 1024;
 const DEGRADED_HEAD_BYTES = 256 * 1024;
@@ -256,7 +291,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const inline: boolean[] = [];
   for (const [index, a] of parsed.attachments.entries()) {
     inline.push(Boolean(a.related) && /^image\//i.test(a.contentType ?? ''));
-    const facts = await inspectAttachment(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null }, limits);
+    const facts = await inspectAttachment(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null, sha256: a.checksum }, limits);
     let signatures = bySignaturePart.get(facts.sha256) ?? facts.signatures ?? [];
     const signed = pairs.get(index);
     const target = signed === undefined ? undefined : parsed.attachments[signed];
@@ -285,8 +320,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const found: FoundRef[] = [];
   // `cited` forces the role: what a reply's subject names and what a quoted original carries is
   // the document being answered, not one transmitted again.
-  const take = (text: string, source: RefSource, cited = false) => {
-    const split = splitRefs(text);
+  const take = (text: string, source: RefSource, cited = false, normalize = false) => {
+    const split = normalize ? refsOfText(text) : splitRefs(text);
     for (const r of split.transmitted) found.push({ ...r, role: cited ? 'cited' : 'transmitted', source });
     for (const r of split.cited) found.push({ ...r, role: 'cited', source });
   };
@@ -296,14 +331,14 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   take(own, 'body');
   take(quoted, 'body', true);
   attachments.forEach((a, i) => {
-    if (a.text) take(a.text.normalize('NFC'), `attachment:${i}`);
+    if (a.text) take(a.text, `attachment:${i}`, false, true);
     if (a.ocr?.text) take(a.ocr.text, `attachment:${i}:ocr`);
     // Filenames carry numbers too ("125-STC-NS.pdf", "02-2023-QD-KTNN.pdf").
     if (a.filename) take(a.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), `attachment:${i}`);
     // What an archive, a forwarded mail or a winmail.dat holds is transmitted like an attachment.
     for (const { facts: c, inner } of containedEntries(a)) {
       const source: RefSource = `attachment:${i}/${inner}`;
-      if (c.text) take(c.text.normalize('NFC'), source);
+      if (c.text) take(c.text, source, false, true);
       if (c.filename) take(c.filename.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/_/g, ' '), source);
     }
   });

@@ -9,13 +9,22 @@ export interface StructureReport {
   headerBytes: number;
 }
 
+/**
+ * The first blank line: the earlier of the first CRLF CRLF and the first LF LF, or -1. Once a CRLF
+ * CRLF is found at c, an LF LF matters only before c, so the rest of a large message is not
+ * searched a second time. Pure.
+ */
+export function blankLine(raw: Buffer): { at: number; crlf: boolean } {
+  const crlf = raw.indexOf('\r\n\r\n');
+  // An LF LF ending before c lies within raw[0 .. c]; raw[c] is CR, so none is found across c.
+  const lf = (crlf === -1 ? raw : raw.subarray(0, crlf + 1)).indexOf('\n\n');
+  if (lf !== -1) return { at: lf, crlf: false };
+  return { at: crlf, crlf: crlf !== -1 };
+}
+
 /** Where the header block ends (index of the blank line), searched in the bytes. */
 function headerEnd(raw: Buffer): number {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  if (crlf === -1) return lf;
-  if (lf === -1) return crlf;
-  return Math.min(crlf, lf);
+  return blankLine(raw).at;
 }
 
 const BOUNDARY_RE = /boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))/i;
@@ -29,10 +38,14 @@ const MULTIPART_HEADER = /^content-type\s*:\s*multipart\/[a-z0-9.+-]+([^\r\n]*(?
 function multipartBoundaries(raw: Buffer): Array<string | null> {
   const out: Array<string | null> = [];
   let pos = 0;
-  // "ultipart/" matches Multipart/, multipart/ and MULTIPART/ alike once lower-cased below.
+  // "ultipart/" matches Multipart/, multipart/ and MULTIPART/ alike once lower-cased below. Each
+  // spelling's next occurrence is searched again only once `pos` has passed it: a message with
+  // many lower-case headers and no upper-case one is not scanned to its end for each of them.
+  let lower = raw.indexOf('ultipart/');
+  let upper = raw.indexOf('ULTIPART/');
   for (;;) {
-    const lower = raw.indexOf('ultipart/', pos);
-    const upper = raw.indexOf('ULTIPART/', pos);
+    if (lower !== -1 && lower < pos) lower = raw.indexOf('ultipart/', pos);
+    if (upper !== -1 && upper < pos) upper = raw.indexOf('ULTIPART/', pos);
     const at = lower === -1 ? upper : upper === -1 ? lower : Math.min(lower, upper);
     if (at === -1) break;
     pos = at + 9;

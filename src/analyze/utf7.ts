@@ -29,6 +29,8 @@ export function subjectWithUtf7(rawHeader: string | null, decoded: string): stri
 
 /** Whether a header block declares `charset=utf-7` on a text part. */
 export function declaresUtf7Text(headerBlocks: string): boolean {
+  // The lazy scan below can run to the end of the text from every text part's header: not without "utf-7".
+  if (!/utf-7/i.test(headerBlocks)) return false;
   return /content-type:\s*text\/[a-z]+;[^]*?charset\s*=\s*"?(?:unicode-1-1-)?utf-7"?/i.test(headerBlocks);
 }
 

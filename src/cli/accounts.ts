@@ -13,7 +13,7 @@ import { resolveParty } from '../domain/parties.js';
 import { AccountListInvalidError, AccountsUnmatchedError, NotFoundError, UsageError } from '../errors.js';
 import { ldapSourceName, readLdapAccounts } from '../ldap/accounts.js';
 import type { Runtime } from '../runtime.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 export interface ImportOptions {
@@ -158,7 +158,7 @@ export async function runAccountsList(io: Out, o: { agency?: string; history?: b
       io.out(json(rows));
       return 0;
     }
-    const t = new Table({ head: ['Địa chỉ / address', 'Cơ quan / agency', 'Tên / name', 'Hoạt động / enabled', 'Từ / from', 'Đến / to', 'Nguồn / source'] });
+    const t = new Table({ head: ['Địa chỉ / address', 'Cơ quan / agency', 'Tên / name', 'Hoạt động / enabled', 'Từ / from', 'Đến / to', 'Nguồn / source'], ...tableStyle() });
     for (const r of rows) t.push([r.address, r.agency_code, r.display_name ?? '', r.enabled ? 'có / yes' : 'khóa / no', r.valid_from.slice(0, 10), r.valid_to?.slice(0, 10) ?? '', r.source]);
     io.out(t.toString());
     return 0;

@@ -4,7 +4,7 @@ import { loadDirectoryFile } from '../config/directory-file.js';
 import { listAgencies, upsertAgencies } from '../db/agencies.js';
 import { withTransaction } from '../db/pool.js';
 import type { Agency } from '../domain/types.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 export function agencyJson(a: Agency) {
@@ -38,7 +38,7 @@ export async function runAgencyList(io: Out, asJson: boolean): Promise<number> {
       io.out(json(list.map(agencyJson)));
       return 0;
     }
-    const t = new Table({ head: ['Mã / code', 'Tên / name', 'Cấp / level', 'Tên miền / domains'] });
+    const t = new Table({ head: ['Mã / code', 'Tên / name', 'Cấp / level', 'Tên miền / domains'], ...tableStyle() });
     for (const a of list) t.push([a.code, a.name, a.level, a.domains.join(', ')]);
     io.out(t.toString());
     return 0;

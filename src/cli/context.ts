@@ -13,3 +13,11 @@ export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { ch
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/**
+ * cli-table3 options: colours on a terminal only. Piped or redirected output stays plain text, and
+ * does not pay for loading the colour library (50–150 ms, more than a short command's own work).
+ */
+export function tableStyle(): { style?: { head: string[]; border: string[] } } {
+  return process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+}

@@ -1,6 +1,7 @@
 // `edocwatch demo`: the whole pipeline on generated sample mail, ending with a summary table and the
 // quarter's report (HTML with charts, PDF, XLSX; see src/demo/run-demo.ts).
 import Table from 'cli-table3';
+import { tableStyle } from './context.js';
 import { loadConfig } from '../config/config.js';
 import { prepareDemo, storedFacts, syncDemo } from '../demo/run-demo.js';
 import { compareWithTruth } from '../demo/accuracy.js';
@@ -21,7 +22,7 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
     say(`Đồng bộ + phân tích / sync + analysis: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const names = new Map(agencies.map((a) => [a.code, a.name]));
     const stats = await periodStats(rt.pool, rt.config, period);
-    const t = new Table({ head: ['Cơ quan / agency', 'Thư mới / new', 'Gửi / sent', 'Nhận / received', 'K1', 'K4e', 'K5', 'K6'] });
+    const t = new Table({ head: ['Cơ quan / agency', 'Thư mới / new', 'Gửi / sent', 'Nhận / received', 'K1', 'K4e', 'K5', 'K6'], ...tableStyle() });
     for (const r of results) {
       const k = stats.agencies[r.agency];
       const k7 = stats.k7.agencies[r.agency];
@@ -39,7 +40,7 @@ export async function runDemo(io: Out, o: { count: number; out: string; period?:
     io.out(t.toString());
     const m = stats.messages;
     io.out(`Kỳ / period ${period}: ${m.total} thư / messages (${Object.entries(m).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v}`).join(', ')}), ${stats.exchanges} lượt trao đổi / exchanges, ${stats.documents} văn bản / documents`);
-    const p = new Table({ head: ['KPI', 'Toàn tỉnh / province'] });
+    const p = new Table({ head: ['KPI', 'Toàn tỉnh / province'], ...tableStyle() });
     for (const [id, v] of Object.entries(stats.province)) p.push([id, formatKpi(v)]);
     io.out(p.toString());
     const agreement = compareWithTruth(truths, await storedFacts(rt));

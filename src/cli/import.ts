@@ -6,7 +6,7 @@ import { getMailbox } from '../db/mailboxes.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { runImport } from '../importer/import.js';
 import { detectArchive, type ArchiveKind } from '../importer/sources.js';
-import { withRuntime } from './context.js';
+import { withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 export async function runImportCommand(io: Out, o: { mailbox: number }, paths: string[]): Promise<number> {
@@ -23,7 +23,7 @@ export async function runImportCommand(io: Out, o: { mailbox: number }, paths: s
         : undefined,
     });
     if (tty) process.stderr.write('\n');
-    const t = new Table({ head: ['Đường dẫn / path', 'Loại / kind', 'Thư mục / folder', 'Đã đọc / read', 'Mới / new', 'Đã có / already known', 'Quá cỡ / over limit'] });
+    const t = new Table({ head: ['Đường dẫn / path', 'Loại / kind', 'Thư mục / folder', 'Đã đọc / read', 'Mới / new', 'Đã có / already known', 'Quá cỡ / over limit'], ...tableStyle() });
     for (const r of results) t.push([r.path, r.kind, r.folders.join('\n') || '—', r.read, r.new, r.known, r.overLimit]);
     io.out(t.toString());
     return 0;

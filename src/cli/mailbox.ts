@@ -13,7 +13,7 @@ import { imapSettingsOf } from '../jobs/sync.js';
 import { defaultTokenFlow } from '../oauth2/flows.js';
 import { applyGrant, newSecret, serializeSecret, tokenUrlProblem, type OAuth2Client } from '../oauth2/token.js';
 import type { Config } from '../config/config.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 async function readStdin(): Promise<string> {
@@ -191,7 +191,7 @@ export async function runMailboxList(io: Out, asJson: boolean): Promise<number> 
       io.out(json(list));
       return 0;
     }
-    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Máy chủ / server', 'Tài khoản / user', 'Đồng bộ / last sync', 'Trễ / lag (s)', 'Lỗi / last error'] });
+    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Máy chủ / server', 'Tài khoản / user', 'Đồng bộ / last sync', 'Trễ / lag (s)', 'Lỗi / last error'], ...tableStyle() });
     for (const m of list) t.push([m.id, m.agency, `${m.host}:${m.port} (${m.security})`, m.user, m.last_sync ?? '—', m.lag_seconds ?? '—', m.last_error ?? '']);
     io.out(t.toString());
     return 0;

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import Table from 'cli-table3';
 import { listOverrides, overrideAudit, removeOverride, setOverride, type OverrideChange } from '../db/overrides.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 /** Who makes the change: --by, else EDOCWATCH_ACTOR, else the OS user. */
@@ -53,7 +53,7 @@ export async function runOverrideList(io: Out, o: { exchange?: number; all?: boo
       io.out('không có sửa đổi nào / no overrides');
       return 0;
     }
-    const t = new Table({ head: ['#', 'Lượt / exchange', 'Nhãn / label', 'Giá trị / value', 'Người sửa / by', 'Lúc / at', 'Lý do / reason', 'Gỡ / removed'] });
+    const t = new Table({ head: ['#', 'Lượt / exchange', 'Nhãn / label', 'Giá trị / value', 'Người sửa / by', 'Lúc / at', 'Lý do / reason', 'Gỡ / removed'], ...tableStyle() });
     for (const r of list) t.push([r.id, r.exchangeId, r.label, r.value, r.by, r.at, r.reason, r.removedAt ? `${r.removedAt} (${r.removedBy ?? ''})` : '']);
     io.out(t.toString());
     return 0;
@@ -71,7 +71,7 @@ export async function runOverrideHistory(io: Out, o: { exchange?: number; json?:
       io.out('nhật ký trống / the audit trail is empty');
       return 0;
     }
-    const t = new Table({ head: ['#', 'Lúc / at', 'Người / actor', 'Việc / action', 'Lượt / exchange', 'Trước / before', 'Sau / after', 'Lý do / reason'] });
+    const t = new Table({ head: ['#', 'Lúc / at', 'Người / actor', 'Việc / action', 'Lượt / exchange', 'Trước / before', 'Sau / after', 'Lý do / reason'], ...tableStyle() });
     for (const a of list) t.push([a.id, a.at, a.actor, `${a.action} ${a.label} (#${a.overrideId})`, a.exchangeId, JSON.stringify(a.before), JSON.stringify(a.after), a.reason]);
     io.out(t.toString());
     return 0;

@@ -10,7 +10,7 @@ import { parseRegister, RegisterFormatError, type RegisterDirection } from '../d
 import { NotFoundError, RegisterFileError, UsageError } from '../errors.js';
 import { readRegisterFile } from '../importer/register-file.js';
 import { sha256Hex } from '../store/raw-store.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 import { actorOf } from './override.js';
 
@@ -76,7 +76,7 @@ export async function runRegisterList(io: Out, o: { json?: boolean }): Promise<n
       io.out(json(list));
       return 0;
     }
-    const t = new Table({ head: ['#', 'Cơ quan / agency', 'Sổ / register', 'Tệp / file', 'Dòng / rows', 'Bỏ qua / skipped', 'Từ / from', 'Đến / to', 'Nhập lúc / at'] });
+    const t = new Table({ head: ['#', 'Cơ quan / agency', 'Sổ / register', 'Tệp / file', 'Dòng / rows', 'Bỏ qua / skipped', 'Từ / from', 'Đến / to', 'Nhập lúc / at'], ...tableStyle() });
     for (const r of list) t.push([r.id, r.agency, r.direction === 'in' ? 'đến / in' : 'đi / out', r.file, r.rows, r.skipped, r.from ?? '', r.to ?? '', r.at]);
     io.out(t.toString());
     return 0;

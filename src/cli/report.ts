@@ -10,7 +10,7 @@ import { REPORT_LANGS, type ReportLang } from '../report/format.js';
 import { renderReportHtml } from '../report/html.js';
 import type { Runtime } from '../runtime.js';
 import Table from 'cli-table3';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 /** Who builds from the command line, for the archive. */
@@ -83,7 +83,7 @@ export async function runReportSend(io: Out, o: { period: string; agency?: strin
     const results = await sendReport(rt, o.period, { scope: o.agency ?? 'province', to, force: Boolean(o.force), lang, builtBy: cliActor() });
     if (o.json) io.out(json(results));
     else {
-      const t = new Table({ head: ['Người nhận / recipient', 'Kết quả / result'] });
+      const t = new Table({ head: ['Người nhận / recipient', 'Kết quả / result'], ...tableStyle() });
       const label: Record<string, string> = { sent: 'đã gửi / sent', already_sent: 'đã gửi trước đó / sent before', in_progress: 'đang gửi / being sent elsewhere', failed: 'LỖI / FAILED' };
       for (const r of results) t.push([r.recipient, `${label[r.status] ?? r.status}${r.error ? `: ${r.error}` : ''}`]);
       io.out(t.toString());
@@ -117,7 +117,7 @@ export async function runReportLog(io: Out, o: { period?: string; json?: boolean
       io.out(json(rows.map((r) => ({ ...r, claimed_at: r.claimed_at.toISOString(), sent_at: r.sent_at?.toISOString() ?? null }))));
       return 0;
     }
-    const t = new Table({ head: ['Kỳ / period', 'Phạm vi / scope', 'Người nhận / recipient', 'Loại / kind', 'Trạng thái / status', 'Gửi lúc / sent at', 'Lỗi / error'] });
+    const t = new Table({ head: ['Kỳ / period', 'Phạm vi / scope', 'Người nhận / recipient', 'Loại / kind', 'Trạng thái / status', 'Gửi lúc / sent at', 'Lỗi / error'], ...tableStyle() });
     for (const r of rows) t.push([r.period, r.scope, r.recipient, r.kind, r.status, r.sent_at?.toISOString() ?? '—', r.error ?? '']);
     io.out(t.toString());
     return 0;

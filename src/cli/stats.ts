@@ -5,7 +5,7 @@ import { KPI_IDS, type KpiValue } from '../domain/kpi.js';
 import { parsePeriod, PeriodError } from '../domain/period.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { periodStats } from '../report/stats.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 export function formatKpi(v: KpiValue): string {
@@ -31,7 +31,7 @@ export async function runStats(io: Out, o: { period: string; agency?: string; js
       return 0;
     }
     io.out(`Kỳ / period ${s.period}: ${s.messages.total} thư / messages, ${s.exchanges} lượt trao đổi / exchanges, ${s.documents} văn bản / documents`);
-    const t = new Table({ head: ['KPI', o.agency ? o.agency : 'Toàn tỉnh / province'] });
+    const t = new Table({ head: ['KPI', o.agency ? o.agency : 'Toàn tỉnh / province'], ...tableStyle() });
     const scope = o.agency ? s.agencies[o.agency] : s.province;
     for (const id of KPI_IDS) t.push([id, scope ? formatKpi(scope[id]) : '—']);
     io.out(t.toString());

@@ -5,7 +5,7 @@ import { listMailboxes } from '../db/mailboxes.js';
 import { messageTotals } from '../db/stats.js';
 import { checkRedis } from '../queue/workers.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import { mailboxJson } from './mailbox.js';
 import type { Out } from './main.js';
 
@@ -35,7 +35,7 @@ export async function runStatus(io: Out, asJson: boolean): Promise<number> {
       io.out(json(status));
       return 0;
     }
-    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Tài khoản / user', 'Đồng bộ / last sync', 'Trễ / lag (s)', 'Lỗi / last error'] });
+    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Tài khoản / user', 'Đồng bộ / last sync', 'Trễ / lag (s)', 'Lỗi / last error'], ...tableStyle() });
     for (const m of mailboxes) t.push([m.id, m.agency, m.user, m.last_sync ?? '—', m.lag_seconds ?? '—', m.last_error ?? '']);
     io.out(t.toString());
     io.out(`Thư / messages: ${totals.total} — ${Object.entries(totals.byState).map(([k, v]) => `${k} ${v}`).join(', ')}`);

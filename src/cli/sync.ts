@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { UsageError } from '../errors.js';
 import { runSyncPass, type PassProgress } from '../pipeline/sync-pass.js';
-import { withRuntime } from './context.js';
+import { withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -47,7 +47,7 @@ export async function runSync(io: Out, o: { mailbox?: number; analyze?: boolean;
       onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
     });
     if (tty) process.stderr.write('\n');
-    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Tài khoản / user', 'Thư mới / new', 'Kết quả / result'] });
+    const t = new Table({ head: ['id', 'Cơ quan / agency', 'Tài khoản / user', 'Thư mới / new', 'Kết quả / result'], ...tableStyle() });
     for (const r of results) t.push([r.mailboxId, r.agency, r.user, r.newMessages, r.ok ? 'OK' : `LỖI / ERROR: ${r.error}`]);
     io.out(t.toString());
     const failed = results.filter((r) => !r.ok);

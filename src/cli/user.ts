@@ -9,7 +9,7 @@ import { disableUser, findUserByName, insertUser, listUsers } from '../db/users.
 import { isRole } from '../domain/access.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../http/passwords.js';
-import { json, withRuntime } from './context.js';
+import { json, withRuntime, tableStyle } from './context.js';
 import type { Out } from './main.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
@@ -75,7 +75,7 @@ export async function runUserList(io: Out, asJson: boolean): Promise<number> {
       io.out(json(users));
       return 0;
     }
-    const t = new Table({ head: ['id', 'Tên / name', 'Vai trò / role', 'Cơ quan / agency', 'Hoạt động / enabled', 'Đăng nhập / last sign-in'] });
+    const t = new Table({ head: ['id', 'Tên / name', 'Vai trò / role', 'Cơ quan / agency', 'Hoạt động / enabled', 'Đăng nhập / last sign-in'], ...tableStyle() });
     for (const u of users) t.push([u.id, u.name, u.role, u.agency ?? '—', u.enabled ? 'có / yes' : 'không / no', u.last_login_at ?? '—']);
     io.out(t.toString());
     return 0;

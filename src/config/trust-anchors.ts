@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { trustAnchors, type TrustAnchors } from '../analyze/signatures/trust.js';
+import { trustAnchors, type TrustAnchors } from '../analyze/signatures/anchors.js';
 
 /** Files of a folder that are read as certificates. */
 const CERT_FILE = /\.(pem|crt|cer|der)$/i;

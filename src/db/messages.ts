@@ -108,6 +108,17 @@ export async function addLocation(db: Queryable, mailboxId: number, folder: stri
   );
 }
 
+/** Locations of mail already held (found again under other UIDs), in one statement. */
+export async function addLocations(db: Queryable, mailboxId: number, folder: string, uidvalidity: number, at: Array<{ uid: number; messageId: number }>): Promise<void> {
+  if (at.length === 0) return;
+  await db.query(
+    `INSERT INTO message_locations (mailbox_id, folder, uidvalidity, uid, message_id)
+     SELECT $1, $2, $3, x.uid, x.mid FROM unnest($4::bigint[], $5::bigint[]) AS x(uid, mid)
+     ON CONFLICT DO NOTHING`,
+    [mailboxId, folder, uidvalidity, at.map((a) => a.uid), at.map((a) => a.messageId)],
+  );
+}
+
 /**
  * Marks locations whose UIDs the server reported expunged (moved or deleted there). The message
  * and every exchange it counted stay: a statistic never shrinks because mail was filed away.

@@ -46,27 +46,68 @@ function isSpace(ch: string): boolean {
 }
 
 function fold(src: string): Folded {
-  let text = '';
+  // Runs of characters that fold to themselves (lower-case ASCII, digits, punctuation) are copied
+  // as slices; everything else goes through foldChar. Same result as folding code point by code point.
+  const parts: string[] = [];
   const map: number[] = [];
   let inSpace = false;
-  let i = 0;
-  for (const ch of src) {
+  let run = -1;
+  const n = src.length;
+  for (let i = 0; i < n; ) {
+    const c = src.charCodeAt(i);
+    if (c < 128 && !(c >= 65 && c <= 90) && c !== 32 && !(c >= 9 && c <= 13)) {
+      if (run < 0) run = i;
+      map.push(i);
+      inSpace = false;
+      i++;
+      continue;
+    }
+    if (run >= 0) {
+      parts.push(src.slice(run, i));
+      run = -1;
+    }
+    const size = c >= 0xd800 && c <= 0xdbff && i + 1 < n && (src.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    const ch = size === 1 ? src.charAt(i) : src.slice(i, i + 2);
     if (isSpace(ch)) {
       if (!inSpace) {
-        text += ' ';
+        parts.push(' ');
         map.push(i);
       }
       inSpace = true;
     } else {
-      for (const f of foldChar(ch)) {
-        text += f;
-        map.push(i);
-      }
+      const f = foldChar(ch);
+      parts.push(f);
+      // One map entry per code point of the folded character, all pointing at this character.
+      if (f.length === 1) map.push(i);
+      else for (const _ of f) map.push(i);
       inSpace = false;
     }
-    i += ch.length;
+    i += size;
   }
-  return { text, map };
+  if (run >= 0) parts.push(src.slice(run));
+  return { text: parts.join(''), map };
+}
+
+// labelExchange searches the same subject and text several times (hybrid phrases, secrecy
+// markings): the last normalization and folding are remembered, not redone for each search.
+let lastNfcIn: string | null = null;
+let lastNfcOut = '';
+function nfc(s: string): string {
+  if (s !== lastNfcIn) {
+    lastNfcOut = s.normalize('NFC');
+    lastNfcIn = s;
+  }
+  return lastNfcOut;
+}
+
+const foldedCache: Array<{ src: string; folded: Folded }> = [];
+/** fold(src) of one of the last two strings folded (the subject and the text) is not recomputed. */
+function foldCached(src: string): Folded {
+  for (const c of foldedCache) if (c.src === src) return c.folded;
+  const folded = fold(src);
+  foldedCache.unshift({ src, folded });
+  if (foldedCache.length > 2) foldedCache.pop();
+  return folded;
 }
 
 function foldString(s: string): string {
@@ -140,6 +181,8 @@ const GIAY_COMPOUNDS = [
 interface PhraseMatcher {
   phrase: string;
   plain: string;
+  /** The phrase folded: a text that does not contain it cannot match `pattern`. */
+  folded: string;
   pattern: RegExp;
 }
 
@@ -149,6 +192,7 @@ const HYBRID_MATCHERS: PhraseMatcher[] = HYBRID_PHRASES.map((phrase) => {
   return {
     phrase,
     plain: plain(phrase),
+    folded,
     pattern: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(folded)}(?![\\p{L}\\p{N}])${tail}`, 'gu'),
   };
 });
@@ -164,9 +208,11 @@ interface PhraseHit {
 }
 
 function findPhrase(source: string, matchers: PhraseMatcher[]): PhraseHit | null {
-  const src = source.normalize('NFC');
-  const f = fold(src);
+  const src = nfc(source);
+  const f = foldCached(src);
   for (const m of matchers) {
+    // A plain substring search first: the regular expression runs only where the phrase is.
+    if (!f.text.includes(m.folded)) continue;
     for (const hit of f.text.matchAll(m.pattern)) {
       const start = hit.index;
       const end = start + hit[0].length;
@@ -219,8 +265,27 @@ interface SecretHit {
 const BRACKETED_GRADE = /^[\s*]*[[(]\s*([^\])\n]{1,12}?)\s*[\])]/u;
 
 function findMarking(source: string): string | null {
-  const src = source.normalize('NFC');
+  const src = nfc(source);
+  // Every grade ends in "mật": a line that is a grade, a bracketed grade and an upper-case stamp
+  // all need it in the text (lower-cased), so without it only the accentless label is left to look for.
+  if (src.toLowerCase().includes('mật')) {
+    const hit = findGradeOrStamp(src);
+    if (hit !== null) return hit;
+  }
+  const folded = foldCached(src).text;
+  const label = folded.includes('do mat') ? GRADE_LABEL.exec(folded) : null;
+  if (label) {
+    const i = MARKINGS_FOLDED.indexOf(label[1] ?? '');
+    return SECRET_MARKINGS[i] ?? null;
+  }
+  return null;
+}
+
+/** A line that is a grade, a bracketed grade, or an upper-case stamp standing apart. */
+function findGradeOrStamp(src: string): string | null {
   for (const line of src.split(/\r\n|\r|\n/)) {
+    // Both tests below need "mật" in the line.
+    if (!line.toLowerCase().includes('mật')) continue;
     // A line holding nothing but the grade, maybe framed: "MẬT", "[Tối mật]", "** TUYỆT MẬT **".
     const core = plain(line.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''));
     const i = MARKINGS_PLAIN.indexOf(core);
@@ -235,11 +300,6 @@ function findMarking(source: string): string | null {
     if (before !== undefined && before === before.toUpperCase()) continue;
     if (after !== undefined && NOT_STAMP_AFTER.has(after)) continue;
     return (m[1] ?? '').replace(/\s+/gu, ' ');
-  }
-  const label = GRADE_LABEL.exec(fold(src).text);
-  if (label) {
-    const i = MARKINGS_FOLDED.indexOf(label[1] ?? '');
-    return SECRET_MARKINGS[i] ?? null;
   }
   return null;
 }

@@ -203,11 +203,20 @@ export async function streamSource(client: ImapFlow, uid: number, chunkBytes = 1
 /** Full sources for the given UIDs (BODY.PEEK[]: the \Seen flag is never set). */
 export async function fetchSources(client: ImapFlow, uids: number[]): Promise<Map<number, Buffer>> {
   const out = new Map<number, Buffer>();
-  if (uids.length === 0) return out;
-  for await (const m of client.fetch(compactUids(uids), { uid: true, source: true }, { uid: true })) {
-    if (m.source) out.set(m.uid, m.source);
-  }
+  await eachSource(client, uids, (uid, source) => void out.set(uid, source));
   return out;
+}
+
+/**
+ * Full sources for the given UIDs, handed to `onSource` one by one as each arrives (so the caller
+ * can start writing the first while the rest are still on the wire). A UID the server no longer
+ * has is simply not handed over.
+ */
+export async function eachSource(client: ImapFlow, uids: number[], onSource: (uid: number, source: Buffer) => void): Promise<void> {
+  if (uids.length === 0) return;
+  for await (const m of client.fetch(compactUids(uids), { uid: true, source: true }, { uid: true })) {
+    if (m.source) onSource(m.uid, m.source);
+  }
 }
 
 /** Only the header block, for messages over the size cap. */

@@ -6,10 +6,10 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { addLocation, dedupKey, knownMessageIds, recordFetchedBatch, unfinishedMessageIds, type FetchedMessage } from '../db/messages.js';
+import { addLocations, dedupKey, knownMessageIds, recordFetchedBatch, unfinishedMessageIds, type FetchedMessage } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { drainAnalyze, startAnalyzeWorkers } from '../pipeline/sync-pass.js';
-import { addOnce, analyzeJobId, type Queues } from '../queue/queues.js';
+import { addManyOnce, analyzeJobId, type Queues } from '../queue/queues.js';
 import { checkRedis } from '../queue/workers.js';
 import type { Runtime } from '../runtime.js';
 import { sha256Hex, type RawStore } from '../store/raw-store.js';
@@ -98,8 +98,11 @@ async function recordBatch(mailboxId: number, batch: Pending[], result: ImportRe
     else result.new++;
     seen.add(b.key);
   }
-  // Raw bytes first (atomic files), then the rows that point at them, in one transaction.
-  await Promise.all(fresh.map((b) => store.put(b.msg.raw)));
+  // Raw bytes first (atomic files, durable with their directories), then the rows that point at
+  // them, in one transaction.
+  const raw = store.batch();
+  await Promise.all(fresh.map((b) => raw.put(b.msg.raw)));
+  await raw.commit();
   const recorded = await withTransaction(pool, async (tx) => {
     const rows = await recordFetchedBatch(
       tx,
@@ -119,15 +122,19 @@ async function recordBatch(mailboxId: number, batch: Pending[], result: ImportRe
         }),
       ),
     );
-    for (const b of batch) {
-      const id = held.get(b.key);
-      if (id !== undefined) await addLocation(tx, mailboxId, b.folder, 0, b.uid, id);
+    // Locations of held mail, one statement per folder.
+    for (const folder of new Set(batch.map((b) => b.folder))) {
+      const at = batch.flatMap((b) => {
+        const id = b.folder === folder ? held.get(b.key) : undefined;
+        return id !== undefined ? [{ uid: b.uid, messageId: id }] : [];
+      });
+      await addLocations(tx, mailboxId, folder, 0, at);
     }
     return rows;
   });
   for (const b of fresh) if (b.msg.overLimit) result.overLimit++;
   const enqueue = recorded.filter((r) => r.needsAnalysis).map((r) => r.id);
-  await Promise.all(enqueue.map((id) => addOnce(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id))));
+  await addManyOnce(queues.analyze, 'analyze', enqueue.map((id) => ({ data: { messageId: id }, jobId: analyzeJobId(id) })));
 }
 
 export interface ImportRunOptions {
@@ -146,7 +153,8 @@ export async function runImport(rt: Runtime, mailboxId: number, archives: Array<
   const queues = rt.queues();
   const workers = startAnalyzeWorkers(rt, { analyzeConcurrency: opts.analyzeConcurrency, extraProcesses: opts.extraProcesses });
   try {
-    for (const id of await unfinishedMessageIds(rt.pool, mailboxId)) await addOnce(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id));
+    const unfinished = await unfinishedMessageIds(rt.pool, mailboxId);
+    await addManyOnce(queues.analyze, 'analyze', unfinished.map((id) => ({ data: { messageId: id }, jobId: analyzeJobId(id) })));
     const results: ImportResult[] = [];
     for (const a of archives) {
       results.push(

@@ -2,6 +2,7 @@
 // write all its facts in one transaction. Idempotent: analyzing a message again replaces its facts.
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { loadPdfJs, type AttachmentLimits } from '../analyze/attachment.js';
 import { analyzeMessage } from '../analyze/message.js';
 import { writeAnalysis } from '../db/facts.js';
 import type { Pool } from '../db/pool.js';
@@ -29,6 +30,24 @@ interface MessageForAnalysis {
 
 export type AnalyzeOutcome = 'analyzed' | 'skipped' | 'malformed' | 'missing' | 'already_done';
 
+/** Loads what the analysis loads on first use (pdfjs), for a process about to analyze. */
+export async function preloadAnalysis(): Promise<void> {
+  await loadPdfJs();
+}
+
+/** The limits (and OCR, archive and trust settings) every analysis of a stored message runs with. */
+export function analysisLimits(config: Config): AttachmentLimits {
+  return {
+    maxBytes: config.analyze.maxAttachmentBytes,
+    maxPages: config.analyze.maxPdfPages,
+    maxTextChars: 200_000,
+    timeoutMs: config.analyze.attachmentTimeoutMs,
+    ocr: config.analyze.ocr,
+    archive: config.analyze.archive,
+    anchors: config.analyze.anchors,
+  };
+}
+
 export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDeps): Promise<AnalyzeOutcome> {
   const { rows } = await deps.pool.query<MessageForAnalysis>(
     `SELECT m.id, m.sha256, m.state, m.internal_date, m.fetched_at, b.agency_code
@@ -45,15 +64,7 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
     internalDate: msg.internal_date,
     receivedAt: msg.fetched_at,
     freeMailDomains: deps.config.freeMailDomains,
-    limits: {
-      maxBytes: deps.config.analyze.maxAttachmentBytes,
-      maxPages: deps.config.analyze.maxPdfPages,
-      maxTextChars: 200_000,
-      timeoutMs: deps.config.analyze.attachmentTimeoutMs,
-      ocr: deps.config.analyze.ocr,
-      archive: deps.config.analyze.archive,
-      anchors: deps.config.analyze.anchors,
-    },
+    limits: analysisLimits(deps.config),
   });
   // One transaction: the facts and the message row are written together or not at all.
   await writeAnalysis(deps.pool, msg.id, analysis);

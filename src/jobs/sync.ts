@@ -9,15 +9,15 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { getCheckpoint, getMailbox, recordSyncOutcome, saveCheckpoint, type MailboxRow } from '../db/mailboxes.js';
-import { addLocation, dedupKey, knownMessageIds, knownUids, markLocationsGone, recordFetchedBatch } from '../db/messages.js';
+import { addLocations, dedupKey, knownMessageIds, knownUids, markLocationsGone, recordFetchedBatch } from '../db/messages.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { EdocError, NotFoundError, ServiceError } from '../errors.js';
 import {
   chooseFolders,
   connectImap,
   fetchHeaders,
+  eachSource,
   fetchMetas,
-  fetchSources,
   imapError,
   searchUids,
   streamSource,
@@ -28,7 +28,7 @@ import {
 import { Pacer } from './pacer.js';
 import { forgetAccessToken, mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
-import type { RawStore } from '../store/raw-store.js';
+import type { RawBatch, RawStore } from '../store/raw-store.js';
 
 export interface SyncDeps {
   pool: Pool;
@@ -241,8 +241,11 @@ async function backfillFolder(client: ImapFlow, mb: MailboxRow, folder: string, 
 
 /**
  * Fetches and records the given UIDs in batches of `fetch_batch`: envelopes first, then the bodies
- * of mail not already held; after each batch is durably recorded and its analyze jobs queued,
- * `advance` moves the checkpoint. Re-running after an interruption skips what was recorded.
+ * of mail not already held, written to the raw store and made durable (files and directories
+ * fsync'd); then the batch is committed — rows recorded in Postgres, analyze jobs queued, and only
+ * then `advance` moves the checkpoint. Batch k's commit runs while batch k+1 is fetched (the IMAP
+ * connection and Postgres/Redis work side by side); commits stay in order, one at a time.
+ * Re-running after an interruption skips what was recorded.
  */
 async function fetchUids(
   client: ImapFlow,
@@ -254,104 +257,168 @@ async function fetchUids(
   deps: FolderDeps,
   advance: (lastUid: number) => Promise<void>,
 ): Promise<void> {
-  const { pool, queues, config } = deps;
-  const batch = config.sync.fetchBatch;
-  for (let i = 0; i < uids.length; i += batch) {
+  const batch = deps.config.sync.fetchBatch;
+  const lockCheck = () => {
     if (!deps.lockHeld())
       throw new ServiceError('E_DB_UNREACHABLE', 'mất khóa đồng bộ / lost the mailbox sync lock (the database connection ended); the job will be retried');
-    const chunkUids = uids.slice(i, i + batch);
-    const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
-    const metas = await fetchMetas(
-      client,
-      chunkUids.filter((u) => !known.has(u)),
-    );
-    // Mail we already hold under another UID (re-scan, or the same mail in two folders): record the
-    // new location without fetching the body again.
-    const byKey = await knownMessageIds(
-      pool,
-      mb.id,
-      metas.filter((m) => m.messageId).map((m) => dedupKey(m.messageId, '')),
-    );
-    const toFetch: MessageMeta[] = [];
-    const overLimit: MessageMeta[] = [];
-    for (const m of metas) {
-      const existing = m.messageId ? byKey.get(dedupKey(m.messageId, '')) : undefined;
-      if (existing !== undefined) {
-        await addLocation(pool, mb.id, folder, uidvalidity, m.uid, existing);
-        continue;
-      }
-      if (m.size > config.sync.maxMessageBytes) overLimit.push(m);
-      else toFetch.push(m);
+  };
+  let committing: Promise<void> | null = null;
+  const settle = async (): Promise<void> => {
+    const c = committing;
+    committing = null;
+    if (c) await c;
+  };
+  try {
+    for (let i = 0; i < uids.length; i += batch) {
+      lockCheck();
+      const chunkUids = uids.slice(i, i + batch);
+      const fetched = await fetchBatch(client, mb, folder, uidvalidity, chunkUids, deps);
+      await settle();
+      lockCheck();
+      const done = Math.min(i + batch, uids.length);
+      const c: Promise<void> = commitBatch(mb, folder, uidvalidity, fetched, result, deps).then(async () => {
+        await advance(chunkUids[chunkUids.length - 1] as number);
+        deps.onProgress?.({ mailboxId: mb.id, folder, done, total: uids.length });
+      });
+      // Handled when awaited (settle); until then a failure must not count as unhandled.
+      c.catch(() => undefined);
+      committing = c;
     }
-    await deps.pacer.take(toFetch.length + overLimit.length);
-    const stored = await fetchAndStore(client, toFetch, deps);
-    for (const m of overLimit) {
-      const headers = (await fetchHeaders(client, m.uid)) ?? Buffer.from('\r\n');
-      const sha256 = await deps.store.put(headers);
-      stored.push({ uid: m.uid, sha256, storedBytes: headers.length, state: 'over_limit', reason: `size ${m.size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` });
-    }
-    result.fetched += stored.length;
-    // Raw bytes are on disk (atomic files); now the rows that point at them, in one transaction.
-    const metaByUid = new Map(metas.map((m) => [m.uid, m]));
-    const recorded = await withTransaction(pool, (tx) =>
-      recordFetchedBatch(
-        tx,
-        stored.map((s) => {
-          const meta = metaByUid.get(s.uid);
-          return {
-            mailboxId: mb.id,
-            folder,
-            uidvalidity,
-            uid: s.uid,
-            sha256: s.sha256,
-            size: meta?.size ?? s.storedBytes,
-            storedBytes: s.storedBytes,
-            messageId: meta?.messageId ?? null,
-            internalDate: meta?.internalDate ?? null,
-            state: s.state,
-            stateReason: s.reason,
-          };
-        }),
-      ),
-    );
-    const enqueue: number[] = [];
-    for (const [k, r] of recorded.entries()) {
-      if (stored[k]?.state === 'over_limit') result.overLimit++;
-      if (r.needsAnalysis) enqueue.push(r.id);
-      if (r.created) result.stored++;
-    }
-    if (enqueue.length > 0)
-      await queues.analyze.addBulk(enqueue.map((id) => ({ name: 'analyze', data: { messageId: id }, opts: { jobId: analyzeJobId(id) } })));
-    await advance(chunkUids[chunkUids.length - 1] as number);
-    deps.onProgress?.({ mailboxId: mb.id, folder, done: Math.min(i + batch, uids.length), total: uids.length });
+    await settle();
+  } catch (err) {
+    // A batch already fetched is still committed when it can be; the first error is the one thrown.
+    const c = committing as Promise<void> | null;
+    if (c) await c.catch(() => undefined);
+    throw err;
   }
+}
+
+interface FetchedBatch {
+  metas: MessageMeta[];
+  /** Mail already held under another UID: only its new location is recorded. */
+  located: Array<{ uid: number; messageId: number }>;
+  /** Raw objects written and durable. */
+  stored: StoredRaw[];
+}
+
+/** One batch's IMAP work: envelopes, then the bodies not already held, durably in the raw store. */
+async function fetchBatch(client: ImapFlow, mb: MailboxRow, folder: string, uidvalidity: number, chunkUids: number[], deps: FolderDeps): Promise<FetchedBatch> {
+  const { pool, config } = deps;
+  const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
+  const metas = await fetchMetas(
+    client,
+    chunkUids.filter((u) => !known.has(u)),
+  );
+  // Mail we already hold under another UID (re-scan, or the same mail in two folders): record the
+  // new location without fetching the body again.
+  const byKey = await knownMessageIds(
+    pool,
+    mb.id,
+    metas.filter((m) => m.messageId).map((m) => dedupKey(m.messageId, '')),
+  );
+  const located: FetchedBatch['located'] = [];
+  const toFetch: MessageMeta[] = [];
+  const overLimit: MessageMeta[] = [];
+  for (const m of metas) {
+    const existing = m.messageId ? byKey.get(dedupKey(m.messageId, '')) : undefined;
+    if (existing !== undefined) located.push({ uid: m.uid, messageId: existing });
+    else if (m.size > config.sync.maxMessageBytes) overLimit.push(m);
+    else toFetch.push(m);
+  }
+  await deps.pacer.take(toFetch.length + overLimit.length);
+  const raw = deps.store.batch();
+  const stored = await fetchAndStore(client, toFetch, raw, config);
+  for (const m of overLimit) {
+    const headers = (await fetchHeaders(client, m.uid)) ?? Buffer.from('\r\n');
+    const sha256 = await raw.put(headers);
+    stored.push({ uid: m.uid, sha256, storedBytes: headers.length, state: 'over_limit', reason: `size ${m.size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` });
+  }
+  // The batch's files and the directories that gained them, fsync'd: nothing points at them before.
+  await raw.commit();
+  return { metas, located, stored };
+}
+
+/** One batch's records: locations and fetched messages in one transaction, then their analyze jobs. */
+async function commitBatch(mb: MailboxRow, folder: string, uidvalidity: number, b: FetchedBatch, result: FolderResult, deps: FolderDeps): Promise<void> {
+  const { pool, queues } = deps;
+  const { stored } = b;
+  result.fetched += stored.length;
+  const metaByUid = new Map(b.metas.map((m) => [m.uid, m]));
+  const recorded = await withTransaction(pool, async (tx) => {
+    await addLocations(tx, mb.id, folder, uidvalidity, b.located);
+    return recordFetchedBatch(
+      tx,
+      stored.map((s) => {
+        const meta = metaByUid.get(s.uid);
+        return {
+          mailboxId: mb.id,
+          folder,
+          uidvalidity,
+          uid: s.uid,
+          sha256: s.sha256,
+          size: meta?.size ?? s.storedBytes,
+          storedBytes: s.storedBytes,
+          messageId: meta?.messageId ?? null,
+          internalDate: meta?.internalDate ?? null,
+          state: s.state,
+          stateReason: s.reason,
+        };
+      }),
+    );
+  });
+  const enqueue: number[] = [];
+  for (const [k, r] of recorded.entries()) {
+    if (stored[k]?.state === 'over_limit') result.overLimit++;
+    if (r.needsAnalysis) enqueue.push(r.id);
+    if (r.created) result.stored++;
+  }
+  if (enqueue.length > 0)
+    await queues.analyze.addBulk(enqueue.map((id) => ({ name: 'analyze', data: { messageId: id }, opts: { jobId: analyzeJobId(id) } })));
 }
 
 /**
  * Bodies to the raw store with bounded memory: small messages in FETCHes of at most
- * `fetch_batch_bytes`, each written as soon as its batch is in; messages above
- * `stream_above_bytes` streamed one at a time in chunks, never whole in memory.
+ * `fetch_batch_bytes`, each message written as soon as it arrives (its write overlaps the rest of
+ * the FETCH); messages above `stream_above_bytes` streamed one at a time in chunks, never whole in
+ * memory. Durable only once the caller commits `raw`.
  */
-async function fetchAndStore(client: ImapFlow, metas: MessageMeta[], deps: FolderDeps): Promise<StoredRaw[]> {
-  const { store, config } = deps;
+async function fetchAndStore(client: ImapFlow, metas: MessageMeta[], raw: RawBatch, config: Config): Promise<StoredRaw[]> {
   const out: StoredRaw[] = [];
   const small = metas.filter((m) => m.size <= config.sync.streamAboveBytes);
   const large = metas.filter((m) => m.size > config.sync.streamAboveBytes);
   for (const group of byBytes(small, config.sync.fetchBatchBytes)) {
-    const sources = await fetchSources(
-      client,
-      group.map((m) => m.uid),
-    );
+    const writes = new Map<number, Promise<{ sha256: string; bytes: number }>>();
+    let fetchError: unknown = null;
+    try {
+      await eachSource(
+        client,
+        group.map((m) => m.uid),
+        (uid, source) => {
+          const w = raw.put(source).then((sha256) => ({ sha256, bytes: source.length }));
+          w.catch(() => undefined);
+          writes.set(uid, w);
+        },
+      );
+    } catch (err) {
+      fetchError = err;
+    }
+    // Every write started settles before this returns or throws.
+    const settled = await Promise.allSettled(writes.values());
+    if (fetchError !== null) throw fetchError;
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     // The server listed it but returned no body (expunged meanwhile): the next pass sees it or not.
-    const got = group.filter((m) => sources.has(m.uid));
-    // Written side by side: the fsyncs of one group overlap.
-    const shas = await Promise.all(got.map((m) => store.put(sources.get(m.uid) as Buffer)));
-    got.forEach((m, k) => out.push({ uid: m.uid, sha256: shas[k] as string, storedBytes: (sources.get(m.uid) as Buffer).length, state: 'pending', reason: null }));
+    for (const m of group) {
+      const w = writes.get(m.uid);
+      if (!w) continue;
+      const { sha256, bytes } = await w;
+      out.push({ uid: m.uid, sha256, storedBytes: bytes, state: 'pending', reason: null });
+    }
   }
   for (const m of large) {
     const content = await streamSource(client, m.uid);
     if (!content) continue;
-    const { sha256, bytes } = await store.putStream(content);
+    const { sha256, bytes } = await raw.putStream(content);
     out.push({ uid: m.uid, sha256, storedBytes: bytes, state: 'pending', reason: null });
   }
   return out;

@@ -10,7 +10,7 @@ import { listMailboxes } from '../db/mailboxes.js';
 import { databaseError } from '../db/pool.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import { NotFoundError } from '../errors.js';
-import { addOnce, analyzeJobId, backfillJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
+import { addManyOnce, addOnce, analyzeJobId, backfillJobId, redisConnection, syncJobId, type SyncPayload } from '../queue/queues.js';
 import { checkRedis, startWorkers } from '../queue/workers.js';
 import type { Runtime } from '../runtime.js';
 
@@ -58,8 +58,8 @@ export async function runSyncPass(rt: Runtime, opts: PassOptions = {}): Promise<
   try {
     await events.waitUntilReady();
     for (const mb of mailboxes) {
-      for (const id of await unfinishedMessageIds(rt.pool, mb.id))
-        await addOnce(queues.analyze, 'analyze', { messageId: id }, analyzeJobId(id));
+      const ids = await unfinishedMessageIds(rt.pool, mb.id);
+      await addManyOnce(queues.analyze, 'analyze', ids.map((id) => ({ data: { messageId: id }, jobId: analyzeJobId(id) })));
     }
     const bf = opts.backfill;
     const jobs = await Promise.all(
@@ -173,7 +173,7 @@ export async function drainAnalyze(rt: Runtime, mailboxIds: number[], onProgress
     if (queued === 0 && pending > 0) {
       // Pending rows with no job (Redis lost them, or a crash between commit and enqueue): enqueue again.
       const ids = await unfinishedMessageIds(rt.pool);
-      for (const id of ids) await addOnce(q, 'analyze', { messageId: id }, analyzeJobId(id));
+      await addManyOnce(q, 'analyze', ids.map((id) => ({ data: { messageId: id }, jobId: analyzeJobId(id) })));
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -22,6 +22,9 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
   const rt = await createRuntime();
   try {
     await checkRedis(rt);
+    // A process that analyzes loads the analysis code (and pdfjs) now, not on its first message:
+    // `sync` and web processes never load it (src/queue/workers.ts imports it lazily).
+    if (names.includes('analyze')) await (await import('../jobs/analyze.js')).preloadAnalysis();
     const set = startWorkers(rt, names);
     let metrics: MetricsListener | null = null;
     const { port, host } = rt.config.workerMetrics;

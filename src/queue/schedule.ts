@@ -4,7 +4,7 @@
 import { listMailboxes } from '../db/mailboxes.js';
 import { unfinishedMessageIds } from '../db/messages.js';
 import type { Runtime } from '../runtime.js';
-import { addOnce, analyzeJobId, syncJobId } from './queues.js';
+import { addManyOnce, addOnce, analyzeJobId, syncJobId } from './queues.js';
 import { IdleWatcher } from '../imap/idle.js';
 import { imapSettingsOf } from '../jobs/sync.js';
 
@@ -36,7 +36,7 @@ export async function schedulePolls(rt: Runtime, now = false): Promise<number> {
  */
 export async function requeueUnfinished(rt: Runtime, includeFailed: boolean): Promise<number> {
   const ids = await unfinishedMessageIds(rt.pool, undefined, includeFailed ? ['pending', 'failed'] : ['pending']);
-  for (const id of ids) await addOnce(rt.queues().analyze, 'analyze', { messageId: id }, analyzeJobId(id));
+  await addManyOnce(rt.queues().analyze, 'analyze', ids.map((id) => ({ data: { messageId: id }, jobId: analyzeJobId(id) })));
   return ids.length;
 }
 

@@ -1,11 +1,13 @@
 // The real-world MIME corpus in ../shared/corpus/mime (107 messages from the test suites of public
 // parsers, sources in its SOURCES.md): every message is analyzed to a terminal state without an
 // exception, and the cases whose answer is known are labeled right.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { analyzeMessage } from '../../src/analyze/message.js';
+import { simpleParser } from 'mailparser';
+import { analyzeMessage, PARSE_OPTIONS } from '../../src/analyze/message.js';
 import { buildDirectory, parseDirectory } from '../../src/domain/directory.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus/mime');
@@ -17,6 +19,19 @@ const analyze = (f: string) =>
 describe('the real-world MIME corpus', () => {
   it('holds the 107 messages it is documented to hold', () => {
     expect(files).toHaveLength(107);
+  });
+
+  // The analysis keys attachments by the checksum mailparser computes while decoding them.
+  it('gets from mailparser the sha256 of every attachment as its checksum', async () => {
+    let n = 0;
+    for (const f of files) {
+      const parsed = await simpleParser(readFileSync(path.join(CORPUS, f)), PARSE_OPTIONS);
+      for (const a of parsed.attachments) {
+        expect(a.checksum, `${f}: ${a.filename ?? '(no name)'}`).toBe(createHash('sha256').update(a.content).digest('hex'));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(50);
   });
 
   it.each(files)('analyzes %s to a terminal state', async (f) => {

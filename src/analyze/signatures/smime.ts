@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import libmime from 'libmime';
 import libqp from 'libqp';
 import type { SignatureFacts } from '../../domain/types.js';
+import { blankLine } from '../structure.js';
 import { cmsFacts, cmsSignatures, encapsulatedContent } from './cms.js';
 import { NO_CHECKS } from './status.js';
 import type { TrustAnchors } from './trust.js';
@@ -37,12 +38,10 @@ interface Entity {
 }
 
 function splitEntity(raw: Buffer): Entity {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
+  const blank = blankLine(raw);
   let end: number;
   let sep: number;
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) [end, sep] = [crlf, 4];
-  else if (lf >= 0) [end, sep] = [lf, 2];
+  if (blank.at >= 0) [end, sep] = [blank.at, blank.crlf ? 4 : 2];
   else [end, sep] = [raw.length, 0];
   // A part that starts with its blank line has no headers.
   if (raw[0] === 0x0a || (raw[0] === 0x0d && raw[1] === 0x0a)) [end, sep] = [0, raw[0] === 0x0a ? 1 : 2];

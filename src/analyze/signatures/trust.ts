@@ -4,28 +4,14 @@
 // when one is known (a certificate expired today still made a good signature last year). No
 // revocation (CRL/OCSP would need the network). Pure: Node's X509Certificate and pkijs, no I/O.
 
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { Certificate, type RelativeDistinguishedNames } from 'pkijs';
 import type { CertificateFacts } from '../../domain/types.js';
 
-/** The configured anchors, parsed once at start. */
-export interface TrustAnchors {
-  certs: X509Certificate[];
-  /** Identifies the set (facts are cached per anchor set): a hash of their fingerprints, `none` when empty. */
-  id: string;
-}
+import type { TrustAnchors } from './anchors.js';
 
-export const NO_ANCHORS: TrustAnchors = { certs: [], id: 'none' };
-
-export function trustAnchors(certs: X509Certificate[]): TrustAnchors {
-  if (certs.length === 0) return NO_ANCHORS;
-  const id = createHash('sha256')
-    .update(certs.map((c) => c.fingerprint256).sort().join(','))
-    .digest('hex')
-    .slice(0, 16);
-  return { certs, id };
-}
+export { NO_ANCHORS, trustAnchors, type TrustAnchors } from './anchors.js';
 
 /** Longest chain built (signer, intermediates, anchor): real ones have three or four. */
 const MAX_CHAIN = 10;
