@@ -233,8 +233,8 @@ async function main(argv: string[]): Promise<number> {
   const stageAt = argv.indexOf('--stage');
   if (stageAt >= 0) return runChildStage(argv[stageAt + 1] ?? '');
   const o = parseArgs(argv);
-  if (o.sections.length === 1 && o.sections[0] === 'report') return runReportOnly(o);
   if (o.sections.length === 1 && o.sections[0] === 'dataset') return runDatasetOnly(o);
+  if (o.sections.length === 1 && o.sections[0] === 'report') return runPostgresOnly(o);
   if (o.sections.every((s) => s === 'stats' || s === 'api')) return runPostgresOnly(o);
   if (o.sections.some((s) => s === 'stats' || s === 'api' || s === 'dataset' || s === 'report')) throw new BenchError('--only stats, api, dataset and report run on their own (Postgres only)');
   const loadBefore = loadavg();
@@ -304,39 +304,6 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `--only report`: Postgres alone (no Dovecot, no corpus). */
-async function runReportOnly(o: Options): Promise<number> {
-  const loadBefore = loadavg();
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const useTime = ensureGnuTime(say);
-  const r = await runReportSection({ messages: o.reportMessages, runs: o.reportRuns, keepDb: o.keepDb, useTime });
-  const cpuModel = (await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown';
-  const result = {
-    date: new Date().toISOString(),
-    machine: { cpu: cpuModel, cores: availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: loadavg(), node: process.version },
-    source: sourceState(),
-    options: o,
-    report: r.json,
-    peakMemory: useTime ? '/usr/bin/time %M' : '/proc/<pid>/status VmHWM',
-  };
-  await mkdir(path.join(ROOT, 'out', 'bench'), { recursive: true });
-  const outFile = path.join(ROOT, 'out', 'bench', `bench-report-${stamp}.json`);
-  await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
-  const out = [
-    '',
-    `edocwatch bench — report; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
-    '',
-    `== ${r.title}`,
-    '',
-    table(r.rows),
-    ...r.lines,
-    '',
-    `results: ${path.relative(ROOT, outFile)}`,
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
-  return 0;
-}
-
 /** `--only dataset`: writes the generated databases of --stats-sizes and keeps them. */
 async function runDatasetOnly(o: Options): Promise<number> {
   for (const size of o.statsSizes) {
@@ -347,15 +314,20 @@ async function runDatasetOnly(o: Options): Promise<number> {
   return 0;
 }
 
-/** `--only stats` or `--only api`: Postgres alone (no Dovecot, no corpus). */
+const POSTGRES_SECTION_TITLES = { stats: 'statistics', api: 'API', report: 'report' } as const;
+
+/** `--only stats`, `--only api` or `--only report`: Postgres alone (no Dovecot, no corpus). */
 async function runPostgresOnly(o: Options): Promise<number> {
   const loadBefore = loadavg();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = o.sections[0] as 'stats' | 'api';
+  const name = o.sections[0] as keyof typeof POSTGRES_SECTION_TITLES;
+  const useTime = name === 'report' ? ensureGnuTime(say) : false;
   const r =
     name === 'stats'
       ? await runStatsSection({ sizes: o.statsSizes, runs: o.statsRuns, factRuns: o.statsFactRuns, keepDb: o.keepDb })
-      : await runApiSection({ sizes: o.statsSizes, keepDb: o.keepDb, duration: o.apiDuration, connections: o.apiConnections });
+      : name === 'api'
+        ? await runApiSection({ sizes: o.statsSizes, keepDb: o.keepDb, duration: o.apiDuration, connections: o.apiConnections })
+        : await runReportSection({ messages: o.reportMessages, runs: o.reportRuns, keepDb: o.keepDb, useTime });
   const cpuModel = (await readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown';
   const result = {
     date: new Date().toISOString(),
@@ -363,15 +335,17 @@ async function runPostgresOnly(o: Options): Promise<number> {
     source: sourceState(),
     options: o,
     [name]: r.json,
+    ...(name === 'report' ? { peakMemory: useTime ? '/usr/bin/time %M' : '/proc/<pid>/status VmHWM' } : {}),
   };
   await mkdir(path.join(ROOT, 'out', 'bench'), { recursive: true });
   const outFile = path.join(ROOT, 'out', 'bench', `bench-${name}-${stamp}.json`);
   await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
   const out = [
     '',
-    `edocwatch bench — ${name === 'stats' ? 'statistics' : 'API'}; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
+    `edocwatch bench — ${POSTGRES_SECTION_TITLES[name]}; ${cpuModel}, ${availableParallelism()} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' ')} after`,
     '',
     `== ${r.title}`,
+    ...(r.rows.length > 0 ? ['', table(r.rows)] : []),
     ...r.lines,
     '',
     `results: ${path.relative(ROOT, outFile)}`,

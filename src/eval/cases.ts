@@ -7,16 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EvalCasesError } from '../errors.js';
 import { DIGITIZATIONS, FLOWS, FORMS } from '../domain/types.js';
-import type { Digitization, Flow, Form } from '../domain/types.js';
+import type { Digitization, DocRef, Flow, Form } from '../domain/types.js';
 
 /** One expected reference, as an analyst writes it; number, year and symbol follow from `ref`. */
-export interface ExpectedRef {
-  ref: string;
-  number: string;
-  year: number | null;
-  symbol: string;
-  kind: string | null;
-  date: string | null;
+export interface ExpectedRef extends Omit<DocRef, 'span'> {
   role: 'transmitted' | 'cited' | null;
 }
 

@@ -46,13 +46,8 @@ export type RefDiff =
   | { kind: 'field'; ref: string; field: 'ref' | 'kind' | 'date' | 'year'; expected: string | number | null; found: string | number | null }
   | { kind: 'role'; ref: string; expected: 'transmitted' | 'cited'; found: 'transmitted' | 'cited' };
 
-export interface FoundRefLite {
-  ref: string;
-  number: string;
-  year: number | null;
-  symbol: string;
-  kind: string | null;
-  date: string | null;
+/** A reference as the extractor found it, without its span. */
+export interface FoundRefLite extends Omit<DocRef, 'span'> {
   role?: 'transmitted' | 'cited';
 }
 
