@@ -197,9 +197,10 @@ async function importDemoAccounts(rt: Runtime, agencies: Agency[], truths: Gener
   const list = demoAccounts(agencies, truths.flatMap((t) => t.agencyAddresses), periodStart, opts.seed ?? 2026);
   const file = path.join(opts.out, 'tai-khoan-thu-cong-vu.csv');
   await mkdir(opts.out, { recursive: true });
-  await writeFile(file, demoAccountsCsv(list));
+  const csv = demoAccountsCsv(list);
+  await writeFile(file, csv);
   const agencyOf = new Map(list.map((a) => [a.address, a.agencyCode]));
-  const placed = parseAccountList(demoAccountsCsv(list)).accounts.map((a) => ({ ...a, agencyCode: agencyOf.get(a.address) as string }));
+  const placed = parseAccountList(csv).accounts.map((a) => ({ ...a, agencyCode: agencyOf.get(a.address) as string }));
   const at = new Date();
   await withTransaction(rt.pool, async (tx) => {
     await lockAccounts(tx);

@@ -6,6 +6,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { normalizeAddress } from './parties.js';
 import { VN_UTC_OFFSET_MS } from './period.js';
+import type { AccountCount } from './kpi.js';
 import type { AgencyLevel } from './types.js';
 
 export const ACCOUNT_FIELDS = ['address', 'displayName', 'firstName', 'lastName', 'status', 'enabled', 'disabled', 'created', 'lastLogin'] as const;
@@ -372,14 +373,8 @@ export interface AgencyMessages {
   received: number;
 }
 
-export interface K7Row {
-  agencyCode: string;
-  level: AgencyLevel;
-  accounts: number;
-  activeAccounts: number;
-  sent: number;
-  received: number;
-}
+/** One agency's K7 counts: the input of computeKpis (src/domain/kpi.ts). */
+export type K7Row = AccountCount;
 
 /**
  * K7 per agency for the period [start, end): official accounts = addresses with an enabled
