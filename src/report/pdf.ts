@@ -196,20 +196,29 @@ function heading(w: Writer, m: ReportModel): void {
   const rightW = CW - leftW;
   const size = 11;
   const lead = size * 1.3;
+  // Each column keeps a gutter: the two headings never touch, as in the printed form.
+  const gutter = 10;
   const left: Array<[string, PDFFont]> = [];
-  if (hd.parentIssuer) for (const l of w.wrap(hd.parentIssuer, f.regular, size, leftW)) left.push([l, f.regular]);
-  for (const l of w.wrap(hd.issuer, f.bold, size, leftW)) left.push([l, f.bold]);
-  const right: Array<[string, PDFFont]> = [[hd.nation, f.bold], [hd.motto, f.bold]];
+  if (hd.parentIssuer) for (const l of w.wrap(hd.parentIssuer, f.regular, size, leftW - gutter)) left.push([l, f.regular]);
+  for (const l of w.wrap(hd.issuer, f.bold, size, leftW - gutter)) left.push([l, f.bold]);
+  // The national heading is one line by rule: a line wider than its column is set smaller.
+  const fit = (t: string, font: PDFFont, max: number) => Math.min(max, (max * (rightW - gutter)) / w.width(t, font, max));
+  const right: Array<[string, PDFFont, number]> = [
+    [hd.nation, f.bold, fit(hd.nation, f.bold, size)],
+    [hd.motto, f.bold, fit(hd.motto, f.bold, size + 0.5)],
+  ];
   const top = w.y;
-  left.forEach(([t, font], i) => w.drawLine(t, ML, top - (i + 1) * lead, font, size, BLACK, 'center', leftW));
-  right.forEach(([t, font], i) => w.drawLine(t, ML + leftW, top - (i + 1) * lead, font, i === 0 ? size : size + 0.5, BLACK, 'center', rightW));
+  left.forEach(([t, font], i) => w.drawLine(t, ML, top - (i + 1) * lead, font, size, BLACK, 'center', leftW - gutter));
+  right.forEach(([t, font, s], i) => w.drawLine(t, ML + leftW + gutter, top - (i + 1) * lead, font, s, BLACK, 'center', rightW - gutter));
   const ruleL = top - left.length * lead - 5;
-  w.page.drawLine({ start: { x: ML + leftW / 2 - 30, y: ruleL }, end: { x: ML + leftW / 2 + 30, y: ruleL }, thickness: 0.7, color: BLACK });
+  const lc = ML + (leftW - gutter) / 2;
+  w.page.drawLine({ start: { x: lc - 30, y: ruleL }, end: { x: lc + 30, y: ruleL }, thickness: 0.7, color: BLACK });
   const ruleR = top - 2 * lead - 5;
-  const mw = w.width(hd.motto, f.bold, size + 0.5);
-  w.page.drawLine({ start: { x: ML + leftW + (rightW - mw) / 2, y: ruleR }, end: { x: ML + leftW + (rightW + mw) / 2, y: ruleR }, thickness: 0.7, color: BLACK });
-  w.drawLine(`${rt(m.lang, 'number')}: ${hd.number}`, ML, ruleL - lead, f.regular, size, BLACK, 'center', leftW);
-  w.drawLine(hd.placeDate, ML + leftW, ruleR - lead, f.italic, size, BLACK, 'center', rightW);
+  const mw = w.width(hd.motto, f.bold, (right[1] as [string, PDFFont, number])[2]);
+  const rx = ML + leftW + gutter;
+  w.page.drawLine({ start: { x: rx + (rightW - gutter - mw) / 2, y: ruleR }, end: { x: rx + (rightW - gutter + mw) / 2, y: ruleR }, thickness: 0.7, color: BLACK });
+  w.drawLine(`${rt(m.lang, 'number')}: ${hd.number}`, ML, ruleL - lead, f.regular, size, BLACK, 'center', leftW - gutter);
+  w.drawLine(hd.placeDate, rx, ruleR - lead, f.italic, fit(hd.placeDate, f.italic, size), BLACK, 'center', rightW - gutter);
   w.y = Math.min(ruleL, ruleR) - lead - 14;
   w.para(rt(m.lang, 'titlePrefix').toUpperCase(), { size: 13.5, font: f.bold, align: 'center', after: 0 });
   w.para(m.periodTitle, { size: 13, font: f.bold, align: 'center', after: 0 });

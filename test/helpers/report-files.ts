@@ -27,6 +27,24 @@ export async function pdfText(pdf: Buffer): Promise<{ pages: number; text: strin
   return { pages: pages.length, text: pages.join('\f') };
 }
 
+/** Every text run of the PDF with its page (1-based), left x, baseline y and width, in points. */
+export async function pdfRuns(pdf: Buffer): Promise<{ pageWidth: number; runs: Array<{ page: number; x: number; y: number; width: number; str: string }> }> {
+  const pdfjs: PdfJs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await openPdf(pdfjs, pdf).promise;
+  const runs: Array<{ page: number; x: number; y: number; width: number; str: string }> = [];
+  let pageWidth = 0;
+  for (let i = 1; i <= doc.numPages; i++) {
+    const page = await doc.getPage(i);
+    pageWidth = page.view[2] as number;
+    for (const item of (await page.getTextContent()).items) {
+      if (!('str' in item) || !item.str.trim()) continue;
+      runs.push({ page: i, x: item.transform[4] as number, y: item.transform[5] as number, width: item.width, str: item.str });
+    }
+  }
+  await doc.destroy();
+  return { pageWidth, runs };
+}
+
 export interface SheetCells {
   name: string;
   /** Row values (1-based columns as 0-based array), formulas and rich text flattened. */

@@ -11,7 +11,7 @@ import { formatInt } from '../../src/report/format.js';
 import { buildReportModel, type KpiTables, type ReportModel } from '../../src/report/model.js';
 import type { PeriodStats } from '../../src/report/stats.js';
 import { renderReportHtml } from '../../src/report/html.js';
-import { pdfText, pngInfo, xlsxSheets } from '../helpers/report-files.js';
+import { pdfRuns, pdfText, pngInfo, xlsxSheets } from '../helpers/report-files.js';
 
 const agency = (code: string, name: string, level: Agency['level']): Agency => ({ code, name, level, parent: 'P', domains: [], addresses: [], validFrom: null, validTo: null, successor: null });
 const AGENCIES: Agency[] = [
@@ -95,6 +95,36 @@ describe('report rendering', () => {
     expect(pdf).toContain('Nguyễn Văn Ánh');
     // Fonts are embedded as subsets: a whole DejaVu Serif is 700 kB.
     expect(vi.pdf.length).toBeLessThan(400_000);
+  });
+
+  it('sets every line inside the margins, and the two heading columns apart, even for a long name', async () => {
+    // The province's own report (no parent body above the issuer): the national heading is wider
+    // than its column in DejaVu Serif Bold and must not run into the issuer's first line, which
+    // fills its column (the demo's province), nor into a longer name's.
+    const own = (name: string, place: string) =>
+      buildReportModel(
+        { stats: statsOf('2026-Q3'), scope: 'province', agencies: AGENCIES, history },
+        { lang: 'vi', issuer: { code: 'P', name, parentName: null }, number: '01/BC-UBND', place, issuedOn: new Date('2026-10-01T00:00:00Z'), rankBy: 'K1', signer: null },
+      );
+    for (const m of [model('vi'), own('Ủy ban nhân dân tỉnh Sơn Minh', 'Sơn Minh'), own('Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu', 'Bà Rịa - Vũng Tàu')]) {
+      const { pageWidth, runs } = await pdfRuns((await renderReport(m)).pdf);
+      expect(runs.length).toBeGreaterThan(50);
+      for (const r of runs) {
+        expect(r.x, `"${r.str}" (page ${r.page}) starts inside the left margin`).toBeGreaterThanOrEqual(56);
+        expect(r.x + r.width, `"${r.str}" (page ${r.page}) ends inside the right margin`).toBeLessThanOrEqual(pageWidth - 40);
+      }
+      // Runs sharing a baseline on the first page never overlap (the heading's two columns).
+      const first = runs.filter((r) => r.page === 1).sort((a, b) => a.y - b.y || a.x - b.x);
+      for (let i = 1; i < first.length; i++) {
+        const a = first[i - 1]!;
+        const b = first[i]!;
+        if (Math.abs(a.y - b.y) < 1) expect(a.x + a.width, `"${a.str}" runs into "${b.str}"`).toBeLessThanOrEqual(b.x + 0.5);
+      }
+      const nation = runs.find((r) => r.str.includes('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM'));
+      const issuer = runs.find((r) => r.page === 1 && r.y === nation?.y && r.x < (nation?.x ?? 0));
+      expect(nation, 'national heading').toBeDefined();
+      expect(issuer, 'issuer on the national heading line').toBeDefined();
+    }
   });
 
   it("holds every KPI row's numerator, denominator, ratio, target and assessment in the PDF", () => {
