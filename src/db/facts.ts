@@ -155,7 +155,7 @@ export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: Me
   const att = [...new Map(a.attachments.map((x) => [x.sha256, x])).values()].sort(byKey((x) => x.sha256));
   const refs = [...a.refs].sort(byKey((r) => r.ref));
   const ex = [...new Map(a.exchanges.map((e) => [e.key, e])).values()].sort(byKey((e) => e.key));
-  await db.query(WRITE_SQL, [
+  await db.query({ name: "facts-write", text: WRITE_SQL, values: [
     messageRowId, m.date,
     // parties $3–$8
     a.parties.map((p) => p.address), a.parties.map((p) => p.name), a.parties.map((p) => p.kind), a.parties.map((p) => p.agencyCode),
@@ -175,8 +175,8 @@ export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: Me
     ex.map((e) => e.labels.secret), ex.map((e) => JSON.stringify(e.evidence)),
     // attachments' signatures $43 (in the order of $9)
     att.map((x) => JSON.stringify(x.signatures)),
-  ]);
-  await db.query(MESSAGE_SQL, [
+  ] });
+  await db.query({ name: "facts-message", text: MESSAGE_SQL, values: [
     messageRowId, m.state, m.machineGenerated ?? (m.problems.length ? m.problems.join(', ') : null), m.subject.slice(0, 2000), m.date,
     m.direction, m.from, m.threadKey, m.problems, m.messageId,
     // threads $11–$13
@@ -184,5 +184,5 @@ export async function writeAnalysisIn(db: Queryable, messageRowId: number, a: Me
     a.parties.filter((p) => p.agencyCode === null || p.agencyCode !== m.monitoredAgency).map((p) => p.address),
     // the message's own S/MIME signatures $14
     JSON.stringify(m.signatures),
-  ]);
+  ] });
 }
