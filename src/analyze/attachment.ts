@@ -341,6 +341,38 @@ function remember(key: string, facts: AttachmentFacts): void {
   }
 }
 
+/**
+ * The cache key of a mail's own attachment (not an entry inside a container): its sha256 with
+ * everything besides the bytes that its facts depend on (name, declared type, limits, trust anchors,
+ * OCR settings). The shared facts store (src/analyze/shared-facts.ts) uses it across processes.
+ */
+export function attachmentFactsKey(sha256: string, meta: { filename: string | null; declaredType: string | null }, limits: AttachmentLimits): string {
+  return cacheKey(sha256, meta, limits);
+}
+
+/** Facts this process holds for the key (see attachmentFactsKey), or undefined. */
+export function cachedAttachmentFacts(key: string): AttachmentFacts | undefined {
+  return factsCache.get(key);
+}
+
+/** Facts read elsewhere (another process, an earlier run) for the key: the next inspectAttachment of it reads nothing. */
+export function seedAttachmentFacts(key: string, facts: AttachmentFacts): void {
+  if (!factsCache.has(key)) remember(key, facts);
+}
+
+/** How many files this process has read (cache misses of inspectAttachment), for tests and diagnostics. */
+export function attachmentReadings(): number {
+  return readings;
+}
+
+/** Empties this process's cache (tests: a fresh process without starting one). */
+export function forgetAttachmentFacts(): void {
+  factsCache.clear();
+  cachedTextChars = 0;
+}
+
+let readings = 0;
+
 /** OCR that could not run (no tesseract, a timeout) may do better later: such facts are not cached. */
 function transient(f: AttachmentFacts): boolean {
   const bad = (p: string): boolean => p.startsWith('unavailable:') || p.startsWith('timeout');
@@ -369,6 +401,7 @@ export async function inspectAttachment(
     factsCache.set(key, hit);
     return { ...hit, filename: meta.filename, declaredType: meta.declaredType };
   }
+  readings += 1;
   const facts: AttachmentFacts = {
     filename: meta.filename,
     declaredType: meta.declaredType,

@@ -2,7 +2,8 @@
 // analyze job writes. No database, no network: the directory and limits are passed in.
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { inspectAttachment, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
+import { attachmentFactsKey, cachedAttachmentFacts, inspectAttachment, seedAttachmentFacts, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
+import { SHARED_FACTS_MIN_BYTES, type SharedFacts } from './shared-facts.js';
 import { checkStructure, isMalformed } from './structure.js';
 import { containedEntries } from './container.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
@@ -40,6 +41,8 @@ export interface AnalyzeContext {
   receivedAt: Date;
   freeMailDomains?: string[];
   limits?: AttachmentLimits;
+  /** Facts of attachments read by other processes or earlier runs (src/analyze/shared-facts.ts). */
+  sharedFacts?: SharedFacts;
 }
 
 /**
@@ -289,9 +292,31 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   // Inline images referenced from the HTML body (logos in signatures, "image001.png") are not
   // documents: they are kept as attachments but never make a mail "scanned".
   const inline: boolean[] = [];
+  // Larger attachments' facts are asked of the shared store first, in one call for the message;
+  // what this analysis has to read is handed back to it.
+  const sharedKeys = ctx.sharedFacts
+    ? parsed.attachments.map((a) =>
+        a.content.length >= SHARED_FACTS_MIN_BYTES && typeof a.checksum === 'string' && /^[0-9a-f]{64}$/.test(a.checksum)
+          ? attachmentFactsKey(a.checksum, { filename: a.filename ?? null, declaredType: a.contentType ?? null }, limits)
+          : null,
+      )
+    : [];
+  const unknown = new Set(sharedKeys.filter((k): k is string => k !== null && cachedAttachmentFacts(k) === undefined));
+  if (ctx.sharedFacts && unknown.size > 0) {
+    for (const [k, f] of await ctx.sharedFacts.get([...unknown])) {
+      seedAttachmentFacts(k, f);
+      unknown.delete(k);
+    }
+  }
   for (const [index, a] of parsed.attachments.entries()) {
     inline.push(Boolean(a.related) && /^image\//i.test(a.contentType ?? ''));
     const facts = await inspectAttachment(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null, sha256: a.checksum }, limits);
+    const sharedKey = sharedKeys[index];
+    if (ctx.sharedFacts && sharedKey && unknown.delete(sharedKey)) {
+      // Remembered only when complete (no timeout, OCR not unavailable): those alone are shared.
+      const read = cachedAttachmentFacts(sharedKey);
+      if (read) ctx.sharedFacts.put(sharedKey, read);
+    }
     let signatures = bySignaturePart.get(facts.sha256) ?? facts.signatures ?? [];
     const signed = pairs.get(index);
     const target = signed === undefined ? undefined : parsed.attachments[signed];

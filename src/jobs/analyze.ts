@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { loadPdfJs, type AttachmentLimits } from '../analyze/attachment.js';
 import { analyzeMessage } from '../analyze/message.js';
+import { PgSharedFacts } from '../db/attachment-facts.js';
 import { writeAnalysis } from '../db/facts.js';
 import type { Pool } from '../db/pool.js';
 import type { DirectoryCache } from './directory-cache.js';
@@ -58,7 +59,9 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
   if (!msg) return 'missing';
   if (msg.state !== 'pending' && msg.state !== 'failed') return 'already_done';
   const raw = await deps.store.get(msg.sha256);
+  const sharedFacts = new PgSharedFacts(deps.pool, deps.log);
   const analysis = await analyzeMessage(raw, {
+    sharedFacts,
     directory: await deps.directory.get(),
     monitored: msg.agency_code,
     internalDate: msg.internal_date,
@@ -68,6 +71,8 @@ export async function analyzeStoredMessage(messageRowId: number, deps: AnalyzeDe
   });
   // One transaction: the facts and the message row are written together or not at all.
   await writeAnalysis(deps.pool, msg.id, analysis);
+  // The documents this analysis had to read, for the other processes (best effort, after the facts).
+  await sharedFacts.flush();
   return analysis.message.state;
 }
 

@@ -5,13 +5,14 @@
 // survive (pinned columns, src/db/facts.ts) and the rollups follow through their triggers.
 // Idempotent: a second run over unchanged rules changes nothing.
 import { analyzeMessage } from '../analyze/message.js';
+import { PgSharedFacts } from '../db/attachment-facts.js';
 import { listAgencies } from '../db/agencies.js';
 import { clearAnalysis, writeAnalysisIn } from '../db/facts.js';
 import { refreshOverridden } from '../db/overrides.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { buildDirectory } from '../domain/directory.js';
 import type { DirectoryIndex } from '../domain/types.js';
-import type { AnalyzeDeps } from './analyze.js';
+import { analysisLimits, type AnalyzeDeps } from './analyze.js';
 
 export const COMPARED_LABELS = ['flow', 'form', 'digitization', 'signed', 'secret', 'document_id', 'sender_agency', 'receiver_agency'] as const;
 type ComparedLabel = (typeof COMPARED_LABELS)[number];
@@ -92,20 +93,16 @@ export async function reanalyze(deps: Pick<AnalyzeDeps, 'pool' | 'store' | 'conf
         const id = Number(m.id);
         try {
           const raw = await deps.store.get(m.sha256);
+          const sharedFacts = new PgSharedFacts(pool, deps.log);
+          // The same limits, OCR, archive and trust settings as the analyze job's.
           const analysis = await analyzeMessage(raw, {
             directory,
             monitored: m.agency_code,
             internalDate: m.internal_date,
             receivedAt: m.fetched_at,
             freeMailDomains: deps.config.freeMailDomains,
-            limits: {
-              maxBytes: deps.config.analyze.maxAttachmentBytes,
-              maxPages: deps.config.analyze.maxPdfPages,
-              maxTextChars: 200_000,
-              timeoutMs: deps.config.analyze.attachmentTimeoutMs,
-              ocr: deps.config.analyze.ocr,
-              archive: deps.config.analyze.archive,
-            },
+            limits: analysisLimits(deps.config),
+            sharedFacts,
           });
           await withTransaction(pool, async (tx) => {
             const before = await exchangesOf(tx, id);
@@ -144,6 +141,7 @@ export async function reanalyze(deps: Pick<AnalyzeDeps, 'pool' | 'store' | 'conf
               summary.exchanges.keptForOverride += kept.rows[0]?.n ?? 0;
             }
           });
+          await sharedFacts.flush();
           summary.byState[analysis.message.state] = (summary.byState[analysis.message.state] ?? 0) + 1;
         } catch (err) {
           // The transaction rolled back: the message keeps its earlier facts.

@@ -24,7 +24,16 @@ export async function runWorkersUntilSignal(names: QueueName[], say: (s: string)
     await checkRedis(rt);
     // A process that analyzes loads the analysis code (and pdfjs) now, not on its first message:
     // `sync` and web processes never load it (src/queue/workers.ts imports it lazily).
-    if (names.includes('analyze')) await (await import('../jobs/analyze.js')).preloadAnalysis();
+    if (names.includes('analyze')) {
+      await (await import('../jobs/analyze.js')).preloadAnalysis();
+      // Facts of attachments that older (or newer) analysis code made, a day after the upgrade.
+      const { pruneSharedFacts } = await import('../db/attachment-facts.js');
+      const pruned = await pruneSharedFacts(rt.pool).catch((err: Error) => {
+        rt.log.warn({ err: err.message }, 'shared attachment facts: pruning failed');
+        return 0;
+      });
+      if (pruned > 0) rt.log.info({ pruned }, 'shared attachment facts of other analysis code removed');
+    }
     const set = startWorkers(rt, names);
     let metrics: MetricsListener | null = null;
     const { port, host } = rt.config.workerMetrics;
