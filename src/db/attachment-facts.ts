@@ -1,4 +1,4 @@
-// The shared attachment facts (src/analyze/shared-facts.ts) kept in Postgres (migration 0015).
+// The shared attachment facts (src/analyze/shared-facts.ts) kept in Postgres (migration 0017).
 // Best effort by design: a lookup or a write that fails only means a document is read again, so
 // errors are reported to the caller's log and never fail an analysis.
 import type { Logger } from 'pino';

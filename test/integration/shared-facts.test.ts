@@ -1,4 +1,4 @@
-// Attachment facts shared between analyzing processes (src/analyze/shared-facts.ts, migration 0015):
+// Attachment facts shared between analyzing processes (src/analyze/shared-facts.ts, migration 0017):
 // a document read by one process is not read again by another, nor by `reanalyze`; facts made by
 // other analysis code, or with other trust anchors, are never used; and `reanalyze` checks
 // signatures against the configured anchors, as the analyze job does.
