@@ -16,7 +16,8 @@ export type AuditAction =
   | 'user_disable'
   | 'override_set'
   | 'override_remove'
-  | 'report_resend';
+  | 'report_resend'
+  | 'report_build';
 
 export interface AuditEntry {
   id: number;

@@ -234,6 +234,60 @@ describe('web API scoped by role', () => {
     expect(rows.map((x) => [x.kind, Number(x.build_id)])).toEqual([['manual', reports.province], ['manual', reports.province]]);
   });
 
+  it('builds a report now for those who may: any scope for analysts, its own for an agency user; audited, archived, numbered', async () => {
+    const post = async (who: 'admin' | 'analyst' | 'agency', body: Record<string, unknown>) =>
+      clients[who].send('POST', '/api/reports', body, { 'x-csrf-token': await clients[who].apiToken() });
+    expect((await clients.analyst.send('POST', '/api/reports', { period: '2026-Q3' })).json()).toMatchObject({ error: 'csrf' });
+    // Refusals write nothing: a period not begun (now is 2026-10-05), a bad period, scope or language, another agency.
+    const before = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM report_builds')).rows[0]?.n;
+    expect((await post('analyst', { period: '2027-Q1' })).statusCode).toBe(400);
+    expect((await post('analyst', { period: '2026-Q9' })).json()).toMatchObject({ error: 'bad_period' });
+    expect((await post('analyst', {})).statusCode).toBe(400);
+    expect((await post('analyst', { period: '2026-Q3', scope: '999.99.99.H30' })).statusCode).toBe(400);
+    expect((await post('analyst', { period: '2026-Q3', lang: 'fr' })).statusCode).toBe(400);
+    expect((await post('agency', { period: '2026-Q3', scope: OTHER })).statusCode).toBe(403);
+    expect((await post('agency', { period: '2026-Q3', scope: 'province' })).statusCode).toBe(403);
+    expect((await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM report_builds')).rows[0]?.n).toBe(before);
+
+    // The analyst builds the province's report of the quarter now running: the issuer's next number
+    // of the year (every report so far had the same issuer, one number each).
+    const next = `${String((before ?? 0) + 1).padStart(2, '0')}/BC-UBND`;
+    const r = await post('analyst', { period: '2026-Q4', lang: 'en' });
+    expect(r.statusCode, r.body).toBe(201);
+    const item = r.json() as { id: number; period: string; scope: string; lang: string; number: string; built_by: string; downloads: Record<string, string> };
+    expect(item).toMatchObject({ period: '2026-Q4', scope: 'province', lang: 'en', number: next, built_by: 'analyst' });
+    const pdf = await clients.analyst.get(item.downloads.pdf as string);
+    expect(pdf.statusCode).toBe(200);
+    expect((await pdfText(pdf.rawPayload)).text).toContain(`No.: ${next}`);
+    // The agency user builds its own agency's report, by default its own scope; the archive lists it for them.
+    const own = await post('agency', { period: '2026-Q3' });
+    expect(own.statusCode, own.body).toBe(201);
+    const ownItem = own.json() as { id: number; scope: string };
+    expect(ownItem.scope).toBe(OWN);
+    const mine = (await clients.agency.get('/api/reports')).json() as { items: Array<{ id: number }> };
+    expect(mine.items.map((b) => b.id)).toContain(ownItem.id);
+    const log = (await clients.admin.get('/api/audit')).json() as Array<{ action: string; actor: string; target: string }>;
+    expect(log.filter((e) => e.action === 'report_build').map((e) => [e.actor, e.target])).toEqual([['stc', `report:${ownItem.id}`], ['analyst', `report:${item.id}`]]);
+
+    // The page's form does the same for a browser, then shows the number it took.
+    const page = await clients.admin.get('/reports', { accept: 'text/html' });
+    expect(page.body).toContain('action="/reports/build"');
+    expect(page.body).toContain(`<option value="${OTHER}">`);
+    const agencyPage = await clients.agency.get('/reports', { accept: 'text/html' });
+    expect(agencyPage.body).toContain('action="/reports/build"');
+    expect(agencyPage.body).not.toContain(`<option value="${OTHER}">`);
+    const form = await clients.admin.send('POST', '/reports/build', new URLSearchParams({ _csrf: clients.admin.csrf, period: '2026', scope: OTHER, lang: 'vi' }).toString(), { accept: 'text/html' });
+    expect(form.statusCode, form.body.slice(0, 300)).toBe(303);
+    expect(form.headers.location).toMatch(/^\/reports\?done=built&number=[0-9]+%2FBC-UBND&period=2026$/);
+    const shown = await clients.admin.get(String(form.headers.location), { accept: 'text/html' });
+    // (This admin chose English earlier in the file.)
+    const number = decodeURIComponent(/number=([^&]+)/.exec(String(form.headers.location))?.[1] ?? '');
+    expect(shown.body).toContain(`Built report number ${number}`);
+    const bad = await clients.admin.send('POST', '/reports/build', new URLSearchParams({ _csrf: clients.admin.csrf, period: '2030-Q1' }).toString(), { accept: 'text/html' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('2030-Q1 has not begun');
+  });
+
   it('pages the exchange list by cursor without overlap, newest first', async () => {
     const first = (await clients.admin.get('/api/exchanges?period=2026-Q3&limit=7')).json() as { items: Array<{ id: number; msg_date: string }>; next: string };
     expect(first.items).toHaveLength(7);
