@@ -272,6 +272,7 @@ describe('web API scoped by role', () => {
     // The page's form does the same for a browser, then shows the number it took.
     const page = await clients.admin.get('/reports', { accept: 'text/html' });
     expect(page.body).toContain('action="/reports/build"');
+    expect(page.body).toContain('name="period" required pattern="\\d{4}(-Q[1-4])?"');
     expect(page.body).toContain(`<option value="${OTHER}">`);
     const agencyPage = await clients.agency.get('/reports', { accept: 'text/html' });
     expect(agencyPage.body).toContain('action="/reports/build"');

@@ -206,5 +206,14 @@ describe('the dashboard in chromium', () => {
     expect(widths.length).toBeGreaterThan(0);
     expect(widths.every((w) => w === 640)).toBe(true);
     await shot('11-report-html');
+    // Build one now from the archive page's form: it comes back with the number it took, listed.
+    await page.goto(`${base}/reports`);
+    const rows = await page.locator('tr[data-report]').count();
+    await page.fill('section.build input[name="period"]', '2026-Q3');
+    await page.selectOption('section.build select[name="scope"]', 'province');
+    await Promise.all([page.waitForURL(/done=built/), page.click('section.build button[type="submit"]')]);
+    expect(await page.textContent('p[role="status"]')).toMatch(/Đã lập báo cáo số \d+\/BC-/);
+    expect(await page.locator('tr[data-report]').count()).toBe(rows + 1);
+    await shot('12-report-built');
   });
 });

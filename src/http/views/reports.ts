@@ -50,7 +50,7 @@ export function reportsBody(list: { items: ReportListItem[]; next: string | null
   return h`${notice ? h`<p class="${notice.ok ? 'notice' : 'error'}" role="status">${notice.text}</p>` : ''}
   ${build ? h`<section class="build"><h2>${r('built.title')}</h2><p class="muted">${r('built.hint')}</p>
   <form class="filters" method="post" action="/reports/build"><input type="hidden" name="_csrf" value="${build.csrf}">
-    <label>${t(lang, 'period')}<input name="period" required pattern="\d{4}(-Q[1-4])?" size="9" placeholder="2026-Q3"></label>
+    <label>${t(lang, 'period')}<input name="period" required pattern="\\d{4}(-Q[1-4])?" size="9" placeholder="2026-Q3"></label>
     <label>${r('scopeLabel')}<select name="scope">${build.scopes.map((s) => h`<option value="${s.value}">${s.label}</option>`)}</select></label>
     <label>${r('langLabel')}<select name="lang">${(['vi', 'en'] as const).map((l) => h`<option value="${l}"${l === build.lang ? raw(' selected') : ''}>${l === 'vi' ? 'Tiếng Việt' : 'English'}</option>`)}</select></label>
     <button type="submit">${r('built.button')}</button></form></section>` : ''}
