@@ -25,7 +25,7 @@ export interface SharedFacts {
  * What the facts of a file depend on besides its bytes and settings: the code that reads files and
  * the libraries it uses. The hash of every file of the analysis code (this directory), of the domain
  * code the file readers use (legacy Vietnamese encodings, the fact types) and of the dependency lock
- * file. Facts kept under
+ * files (the repository's and npm's own in node_modules). Facts kept under
  * another fingerprint are never used: an upgrade reads documents again instead of trusting what an
  * older reader made of them. Pure of the caller; reads the files once per process.
  */
@@ -72,5 +72,7 @@ function defaultExtra(): string[] {
   const domain = path.join(here, '..', 'domain');
   // .ts under vitest, .js once built: whichever is there.
   const used = ['vn-legacy', 'types'].flatMap((m) => [path.join(domain, `${m}.ts`), path.join(domain, `${m}.js`)]);
-  return [...used, path.join(root, 'package-lock.json')];
+  // The lock file, and npm's record of what node_modules holds (present where the repository's
+  // lock file was not copied, as in a container image).
+  return [...used, path.join(root, 'package-lock.json'), path.join(root, 'node_modules', '.package-lock.json')];
 }
