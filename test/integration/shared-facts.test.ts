@@ -96,7 +96,7 @@ describe('attachment facts shared between processes', () => {
         WHERE md.message_id = ANY($1::bigint[]) AND d.ref = '2888/UBND-VX' ORDER BY md.message_id`,
       [ids],
     );
-    expect(docs.rows).toEqual(ids.map((id) => ({ message_id: id, ref: '2888/UBND-VX', source: 'attachment:0' })));
+    expect(docs.rows).toEqual([...ids].sort((a, b) => a - b).map((id) => ({ message_id: id, ref: '2888/UBND-VX', source: 'attachment:0' })));
   });
 
   it('reanalyze reads nothing again, and checks signatures against the configured anchors', async () => {
