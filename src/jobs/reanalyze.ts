@@ -1,12 +1,13 @@
 // Re-analysis of stored messages after a rule or directory change (`edocwatch reanalyze`): the raw
 // bytes come from the raw store (nothing is fetched again), each message's facts are replaced in one
-// transaction (clearAnalysis + writeAnalysis), exchanges no message shows any more are removed
-// (unless an administrator corrected them), and overridden exchanges are resolved again. Overrides
+// transaction (replaceAnalysis: its sightings go and come back, every exchange they touch is merged
+// again from all its sightings), exchanges no message shows any more are removed (unless an
+// administrator corrected them), and overridden exchanges are resolved again. Overrides
 // survive (pinned columns, src/db/facts.ts) and the rollups follow through their triggers.
 // Idempotent: a second run over unchanged rules changes nothing.
 import { analyzeMessage } from '../analyze/message.js';
 import { listAgencies } from '../db/agencies.js';
-import { clearAnalysis, writeAnalysisIn } from '../db/facts.js';
+import { replaceAnalysis } from '../db/facts.js';
 import { refreshOverridden } from '../db/overrides.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { buildDirectory } from '../domain/directory.js';
@@ -109,8 +110,7 @@ export async function reanalyze(deps: Pick<AnalyzeDeps, 'pool' | 'store' | 'conf
           });
           await withTransaction(pool, async (tx) => {
             const before = await exchangesOf(tx, id);
-            await clearAnalysis(tx, id);
-            await writeAnalysisIn(tx, id, analysis);
+            const replaced = await replaceAnalysis(tx, id, analysis);
             const after = await exchangesOf(tx, id);
             const afterByKey = new Map(after.map((x) => [x.exchange_key, x]));
             const beforeKeys = new Set(before.map((x) => x.exchange_key));
@@ -124,25 +124,10 @@ export async function reanalyze(deps: Pick<AnalyzeDeps, 'pool' | 'store' | 'conf
               if (changed.length > 0) summary.exchanges.changed += 1;
               for (const l of changed) summary.labelChanges[l] += 1;
             }
-            const gone = before.filter((x) => !afterByKey.has(x.exchange_key)).map((x) => Number(x.id));
-            if (gone.length > 0) {
-              // Exchanges this message no longer shows and no other message sights. One an
-              // administrator corrected stays (its override and audit refer to it).
-              const del = await tx.query<{ id: string }>(
-                `DELETE FROM exchanges x WHERE x.id = ANY($1::bigint[])
-                   AND NOT EXISTS (SELECT 1 FROM exchange_sightings s WHERE s.exchange_id = x.id)
-                   AND NOT EXISTS (SELECT 1 FROM exchange_overrides o WHERE o.exchange_id = x.id)
-                 RETURNING id`,
-                [gone],
-              );
-              summary.exchanges.removed += del.rowCount ?? 0;
-              const kept = await tx.query<{ n: number }>(
-                `SELECT count(*)::int AS n FROM exchanges x WHERE x.id = ANY($1::bigint[])
-                   AND NOT EXISTS (SELECT 1 FROM exchange_sightings s WHERE s.exchange_id = x.id)`,
-                [gone],
-              );
-              summary.exchanges.keptForOverride += kept.rows[0]?.n ?? 0;
-            }
+            // Exchanges this message no longer shows and no other message sights are gone; one an
+            // administrator corrected stays (its override and audit refer to it).
+            summary.exchanges.removed += replaced.removed;
+            summary.exchanges.keptForOverride += replaced.keptForOverride;
           });
           summary.byState[analysis.message.state] = (summary.byState[analysis.message.state] ?? 0) + 1;
         } catch (err) {
