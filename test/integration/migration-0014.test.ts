@@ -1,0 +1,116 @@
+// Migration 0014 on a database written by the code before it: a document row that mails of 2025 and
+// 2026 shared (`2888/UBND-VX`, no year of its own, no issue date) is split per year, and the 2026
+// mail, its exchange and a 2026 register row move to the new row; each sighting gets its exchange's
+// labels and evidence naming its mail; the rollups follow (checked against the facts).
+import { readdirSync } from 'node:fs';
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDirectoryFile } from '../../src/config/directory-file.js';
+import { upsertAgencies } from '../../src/db/agencies.js';
+import { insertMailbox } from '../../src/db/mailboxes.js';
+import { ensureDatabase, migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { recordFetchedBatch } from '../../src/db/messages.js';
+import { createPool, pgSettings, withTransaction, type Pool } from '../../src/db/pool.js';
+import { checkRollups } from '../../src/db/rollups.js';
+import { createTestEnv, type TestEnv } from '../helpers/env.js';
+
+const UBND = '000.00.00.H30';
+const STC = '000.00.03.H30';
+
+describe('migration 0014 (documents per year, sightings with labels)', () => {
+  let t: TestEnv;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    t = await createTestEnv('migration_0014', { migrate: false });
+    await ensureDatabase(t.databaseUrl);
+    // The schema before 0014: the earlier migrations only.
+    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0014').length;
+    const admin = new pg.Client(pgSettings(t.databaseUrl));
+    await admin.connect();
+    await runner({ dbClient: admin, dir: MIGRATIONS_DIR(), direction: 'up', migrationsTable: 'schema_migrations', count: before, singleTransaction: true, checkOrder: true, log: () => undefined });
+    await admin.end();
+    pool = createPool(t.databaseUrl, 4);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  it('splits a shared document per year and fills the sightings', async () => {
+    await upsertAgencies(pool, await loadDirectoryFile('config/agencies.yaml'));
+    const mb = await insertMailbox(pool, { agencyCode: STC, host: '127.0.0.1', port: 1, security: 'none', username: 'stc', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
+    const mails = [
+      { uid: 1, id: '<CV-2025@stc.sonminh.gov.vn>', date: '2025-12-10T03:00:00Z' },
+      { uid: 2, id: '<CV-2026@stc.sonminh.gov.vn>', date: '2026-03-04T03:00:00Z' },
+    ];
+    const recs = await withTransaction(pool, (tx) =>
+      recordFetchedBatch(tx, mails.map((m) => ({ mailboxId: mb, folder: 'Sent', uidvalidity: 1, uid: m.uid, sha256: `${m.uid}`.padStart(64, '0'), size: 100, messageId: m.id, internalDate: null, state: 'pending' as const, stateReason: null }))),
+    );
+    const ids = recs.map((r) => r.id);
+    for (const [k, m] of mails.entries()) {
+      await pool.query(`UPDATE messages SET state = 'analyzed', msg_date = $2, direction = 'outbound' WHERE id = $1`, [ids[k], m.date]);
+    }
+    // As the code before 0014 wrote them: one document row for both years, one exchange per mail.
+    const doc = await pool.query<{ id: number }>(`INSERT INTO documents (ref, number, year, symbol, kind) VALUES ('2888/UBND-VX', '2888', NULL, 'UBND-VX', 'Công văn') RETURNING id`);
+    const docId = doc.rows[0]?.id as number;
+    const exIds: number[] = [];
+    for (const [k, m] of mails.entries()) {
+      await pool.query(`INSERT INTO message_documents (message_id, document_id, role, source) VALUES ($1, $2, 'transmitted', 'body')`, [ids[k], docId]);
+      const ev = [{ label: 'form', value: 'electronic', rule: 'form.default_electronic', detail: 'mặc định' }];
+      const computed = { flow: 'to_province_pc', form: 'electronic', digitization: 'none', signed: false, secret: false, document_id: docId, has_document: true, sender_agency: STC, sender_kind: 'agency', receiver_agency: UBND, receiver_kind: 'agency' };
+      const x = await pool.query<{ id: number }>(
+        `INSERT INTO exchanges (exchange_key, document_id, sender_address, receiver_address, sender_kind, receiver_kind, sender_agency, receiver_agency,
+                                msg_date, has_document, flow, form, digitization, signed, secret, evidence, computed)
+         VALUES ($1, $2, 'stc@sonminh.gov.vn', 'ubnd@sonminh.gov.vn', 'agency', 'agency', $3, $4, $5, true, 'to_province_pc', 'electronic', 'none', false, false, $6::jsonb, $7::jsonb)
+         RETURNING id`,
+        [`old-key-${k}`, docId, STC, UBND, m.date, JSON.stringify(ev), JSON.stringify(computed)],
+      );
+      exIds.push(x.rows[0]?.id as number);
+      await pool.query(`INSERT INTO exchange_sightings (exchange_id, message_id) VALUES ($1, $2)`, [x.rows[0]?.id, ids[k]]);
+    }
+    const imp = await pool.query<{ id: number }>(
+      `INSERT INTO register_imports (agency_code, direction, file_name, sha256, rows_read, rows_skipped, imported_by) VALUES ($1, 'in', 'so-den.csv', 'x', 1, 0, 't') RETURNING id`,
+      [UBND],
+    );
+    await pool.query(
+      `INSERT INTO register_entries (import_id, agency_code, direction, line, document_id, doc_date, day, sender_kind, receiver_kind, flow)
+       VALUES ($1, $2, 'in', 2, $3, NULL, '2026-03-05', 'agency', 'agency', 'to_province_pc')`,
+      [imp.rows[0]?.id, UBND, docId],
+    );
+    expect((await checkRollups(pool)).differences).toEqual([]);
+
+    const r = await migrate(t.databaseUrl);
+    expect(r.applied).toEqual(['0014_exchange_sightings_merge_document_year']);
+
+    const docs = await pool.query<{ id: number; doc_year: number }>(`SELECT id, doc_year FROM documents WHERE ref = '2888/UBND-VX' ORDER BY doc_year`);
+    expect(docs.rows.map((d) => d.doc_year)).toEqual([2025, 2026]);
+    expect(docs.rows[0]?.id).toBe(docId);
+    const newId = docs.rows[1]?.id as number;
+    const md = await pool.query<{ message_id: number; document_id: number }>(`SELECT message_id, document_id FROM message_documents ORDER BY message_id`);
+    expect(md.rows).toEqual([{ message_id: ids[0], document_id: docId }, { message_id: ids[1], document_id: newId }]);
+    const ex = await pool.query<{ id: number; document_id: number; computed: { document_id: number }; evidence: Array<{ message: string }> }>(`SELECT id, document_id, computed, evidence FROM exchanges ORDER BY id`);
+    expect(ex.rows.map((x) => [x.document_id, x.computed.document_id])).toEqual([[docId, docId], [newId, newId]]);
+    expect(ex.rows.map((x) => x.evidence.map((e) => e.message))).toEqual([['cv-2025@stc.sonminh.gov.vn'], ['cv-2026@stc.sonminh.gov.vn']]);
+    const reg = await pool.query<{ document_id: number }>(`SELECT document_id FROM register_entries`);
+    expect(reg.rows).toEqual([{ document_id: newId }]);
+    const s = await pool.query(
+      `SELECT exchange_id, mail_key, msg_date, form, digitization, signed, secret, flow, document_id, sender_agency, receiver_agency, evidence
+         FROM exchange_sightings ORDER BY exchange_id`,
+    );
+    expect(s.rows).toEqual([
+      { exchange_id: exIds[0], mail_key: 'cv-2025@stc.sonminh.gov.vn', msg_date: new Date(mails[0]?.date as string), form: 'electronic', digitization: 'none', signed: false, secret: false, flow: 'to_province_pc', document_id: docId, sender_agency: STC, receiver_agency: UBND, evidence: [{ label: 'form', value: 'electronic', rule: 'form.default_electronic', detail: 'mặc định', message: 'cv-2025@stc.sonminh.gov.vn' }] },
+      { exchange_id: exIds[1], mail_key: 'cv-2026@stc.sonminh.gov.vn', msg_date: new Date(mails[1]?.date as string), form: 'electronic', digitization: 'none', signed: false, secret: false, flow: 'to_province_pc', document_id: newId, sender_agency: STC, receiver_agency: UBND, evidence: [{ label: 'form', value: 'electronic', rule: 'form.default_electronic', detail: 'mặc định', message: 'cv-2026@stc.sonminh.gov.vn' }] },
+    ]);
+    // The period rollup of documents moved with the exchange: each year has its own document.
+    const per = await pool.query<{ period: string; document_id: number }>(`SELECT period, document_id FROM period_document_rollup WHERE agency_code = '' AND n > 0 ORDER BY period`);
+    expect(per.rows).toEqual([
+      { period: '2025', document_id: docId },
+      { period: '2025-Q4', document_id: docId },
+      { period: '2026', document_id: newId },
+      { period: '2026-Q1', document_id: newId },
+    ]);
+    expect((await checkRollups(pool)).differences).toEqual([]);
+  });
+});
