@@ -233,10 +233,10 @@ export async function replaceAnalysis(db: Queryable, messageRowId: number, a: Me
 // subject key that shares an address with it other than the monitored agency's own (every mail of
 // a mailbox has those), else a thread of its own (its row id).
 //
-// Exchanges: `computed` holds the labels the analysis gives, with form `hybrid` when a paper
-// register of either side lists the document (dated within 200 days before to 31 days after the
-// mail: administrative numbers restart every year); the label columns hold the EFFECTIVE labels,
-// so a column an override pins (`pinned`, src/db/overrides.ts) keeps its value here.
+// Exchanges: each mail's sighting holds the labels its analysis gives, with form `hybrid` when a
+// paper register of either side lists the document (dated within 200 days before to 31 days after
+// the mail); the exchange's `computed` holds the merge of its sightings and the label columns the
+// EFFECTIVE labels, so a column an override pins (`pinned`, src/db/overrides.ts) keeps its value.
 const MESSAGE_SQL = `
 WITH thr AS (
   SELECT COALESCE(
