@@ -81,6 +81,8 @@ export interface BulkExpectation {
    * receiving party. Every document here is of 2026 (its date is stated with it).
    */
   exchanges: number;
+  /** Sightings: Σ over distinct non-machine messages of (transmitted documents, at least 1) × receiving parties. */
+  sightings: number;
   /** Distinct document references named anywhere (transmitted or cited): rows of `documents`. */
   documents: number;
   /** Distinct documents that exchanges transmit (what `status` calls documents). */
@@ -474,6 +476,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
     replies: 0,
     inPeriod: 0,
     exchanges: 0,
+    sightings: 0,
     documents: 0,
     transmittedDocuments: 0,
     fromLines: 0,
@@ -550,6 +553,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
       extra.push(`In-Reply-To: <${orig.messageId}>`, `References: <${orig.messageId}>`);
       if (!machine) {
         exp.exchanges += 1;
+        exp.sightings += 1;
       }
     } else if (baseKind === 'agency_in' || baseKind === 'agency_out') {
       const outbound = baseKind === 'agency_out';
@@ -648,6 +652,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
       }
     }
     if (!machine && kind !== 'reply') {
+      exp.sightings += Math.max(1, carried.size) * (1 + cc.length);
       if (carried.size === 0) exp.exchanges += 1 + cc.length;
       for (const ref of carried) for (const r of [to, ...cc]) docExchanges.add(`${ref}\u0000${from.key}\u0000${r.key}`);
     }
