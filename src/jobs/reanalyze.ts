@@ -51,6 +51,17 @@ async function exchangesOf(db: Queryable, messageId: number): Promise<ExchangeSn
   return rows;
 }
 
+/** Runs `work` (a whole transaction) again when Postgres aborted it as a deadlock victim, up to 3 times in all. */
+export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+    }
+  }
+}
+
 /** The computed labels that differ between two snapshots of one exchange. Pure. */
 export function computedChanges(before: Record<string, unknown>, after: Record<string, unknown>): ComparedLabel[] {
   return COMPARED_LABELS.filter((l) => JSON.stringify(before[l] ?? null) !== JSON.stringify(after[l] ?? null));
@@ -108,27 +119,32 @@ export async function reanalyze(deps: Pick<AnalyzeDeps, 'pool' | 'store' | 'conf
               archive: deps.config.analyze.archive,
             },
           });
-          await withTransaction(pool, async (tx) => {
-            const before = await exchangesOf(tx, id);
-            const replaced = await replaceAnalysis(tx, id, analysis);
-            const after = await exchangesOf(tx, id);
-            const afterByKey = new Map(after.map((x) => [x.exchange_key, x]));
-            const beforeKeys = new Set(before.map((x) => x.exchange_key));
-            summary.exchanges.before += before.length;
-            summary.exchanges.after += after.length;
-            summary.exchanges.added += after.filter((x) => !beforeKeys.has(x.exchange_key)).length;
-            for (const b of before) {
-              const a = afterByKey.get(b.exchange_key);
-              if (!a) continue;
-              const changed = computedChanges(b.computed, a.computed);
-              if (changed.length > 0) summary.exchanges.changed += 1;
-              for (const l of changed) summary.labelChanges[l] += 1;
-            }
-            // Exchanges this message no longer shows and no other message sights are gone; one an
-            // administrator corrected stays (its override and audit refer to it).
-            summary.exchanges.removed += replaced.removed;
-            summary.exchanges.keptForOverride += replaced.keptForOverride;
-          });
+          // Two messages of one exchange replaced at once may deadlock on a new exchange row (each
+          // inserting one the other then locks): Postgres aborts one, which is tried again.
+          const r = await retryOnDeadlock(() =>
+            withTransaction(pool, async (tx) => {
+              const before = await exchangesOf(tx, id);
+              const replaced = await replaceAnalysis(tx, id, analysis);
+              const after = await exchangesOf(tx, id);
+              return { before, after, replaced };
+            }),
+          );
+          const afterByKey = new Map(r.after.map((x) => [x.exchange_key, x]));
+          const beforeKeys = new Set(r.before.map((x) => x.exchange_key));
+          summary.exchanges.before += r.before.length;
+          summary.exchanges.after += r.after.length;
+          summary.exchanges.added += r.after.filter((x) => !beforeKeys.has(x.exchange_key)).length;
+          for (const b of r.before) {
+            const a = afterByKey.get(b.exchange_key);
+            if (!a) continue;
+            const changed = computedChanges(b.computed, a.computed);
+            if (changed.length > 0) summary.exchanges.changed += 1;
+            for (const l of changed) summary.labelChanges[l] += 1;
+          }
+          // Exchanges this message no longer shows and no other message sights are gone; one an
+          // administrator corrected stays (its override and audit refer to it).
+          summary.exchanges.removed += r.replaced.removed;
+          summary.exchanges.keptForOverride += r.replaced.keptForOverride;
           summary.byState[analysis.message.state] = (summary.byState[analysis.message.state] ?? 0) + 1;
         } catch (err) {
           // The transaction rolled back: the message keeps its earlier facts.
