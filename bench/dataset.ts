@@ -107,8 +107,9 @@ function chunkSql(lo: number, hi: number): string[] {
             t.idx + 1 AS rmailbox
        FROM bench_mails m, generate_series(1, m.r) k,
             LATERAL (SELECT * FROM bench_agencies WHERE idx = (m.sidx + 1 + (k - 1) * 100 + floor(bench_h(m.i, 10 + k) * 99)::int) % ${AGENCY_COUNT}) t`,
-    `INSERT INTO documents (id, ref, number, year, symbol, kind, issued_on, first_seen)
-     SELECT i, i || '/VB-' || scode, i::text, NULL, 'VB-' || scode, 'Công văn', (ts AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, ts
+    `INSERT INTO documents (id, ref, number, year, symbol, kind, issued_on, first_seen, doc_year)
+     SELECT i, i || '/VB-' || scode, i::text, NULL, 'VB-' || scode, 'Công văn', (ts AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, ts,
+            extract(year FROM ts AT TIME ZONE 'Asia/Ho_Chi_Minh')::int
        FROM bench_mails WHERE has_doc`,
     // The Sent copy (k = 0) and one INBOX copy per recipient; 97% analyzed, 2% skipped, 1% malformed.
     `INSERT INTO messages (id, mailbox_id, dedup_key, sha256, message_id, internal_date, size, state, fetched_at, analyzed_at,

@@ -12,8 +12,8 @@ import { encodingEvidence, messageEncoding, repairBody, repairSubject } from './
 import { collectParties } from '../domain/parties.js';
 import { directionOf } from '../domain/flow.js';
 import { isMachineGenerated, labelExchange, relabelForReceiver, SIGNATURE_STATUS_VI } from '../domain/labels.js';
-import { messageDate } from '../domain/period.js';
-import { splitRefs } from '../domain/refs.js';
+import { localYear, messageDate } from '../domain/period.js';
+import { documentYear, splitRefs } from '../domain/refs.js';
 import { threadLinks } from '../domain/thread.js';
 import { edxmlDocRef, edxmlDocumentEvidence, edxmlParties } from './edxml.js';
 import type {
@@ -60,6 +60,11 @@ export type RefSource =
 export interface FoundRef extends DocRef {
   role: 'transmitted' | 'cited';
   source: RefSource;
+  /**
+   * With `ref`, the document's identity (numbers restart every year): its own year, else its issue
+   * date's, else the mail's (src/domain/refs.ts documentYear).
+   */
+  docYear: number;
 }
 
 export interface AnalyzedAttachment extends AttachmentFacts {
@@ -70,8 +75,17 @@ export interface AnalyzedAttachment extends AttachmentFacts {
 }
 
 export interface PlannedExchange {
+  /**
+   * With a document: from (document ref, its year, sender party, receiver party), the same for
+   * every mail that carries the document from that sender to that receiver; without one: from the
+   * mail (Message-ID, else content hash) and the receiver party.
+   */
   key: string;
   documentRef: string | null;
+  /** The document's year (its identity with `documentRef`); null without a document. */
+  documentYear: number | null;
+  /** The mail (normalized Message-ID, else `sha:` and its hash): names the sighting in the merged evidence. */
+  mailKey: string;
   sender: Party;
   receiver: Party;
   labels: Labels;
@@ -198,11 +212,22 @@ function refsOfText(text: string): ReturnType<typeof splitRefs> {
 
 function dedupeRefs(found: FoundRef[]): FoundRef[] {
   const seen = new Map<string, FoundRef>();
+  const dated = new Set<string>();
   for (const r of found) {
     const prev = seen.get(r.ref);
+    if (!prev) {
+      seen.set(r.ref, r);
+      if (r.date !== null) dated.add(r.ref);
+      continue;
+    }
     // A document cited somewhere and transmitted elsewhere is transmitted.
-    if (!prev) seen.set(r.ref, r);
-    else if (prev.role === 'cited' && r.role === 'transmitted') seen.set(r.ref, { ...prev, role: 'transmitted' });
+    let next = prev.role === 'cited' && r.role === 'transmitted' ? { ...prev, role: 'transmitted' as const } : prev;
+    // Its year is that of the first issue date stated anywhere (the subject rarely states one).
+    if (prev.year === null && !dated.has(r.ref) && r.date !== null) {
+      next = { ...next, docYear: r.docYear };
+      dated.add(r.ref);
+    }
+    if (next !== prev) seen.set(r.ref, next);
   }
   return [...seen.values()];
 }
@@ -343,12 +368,13 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const body = bodyText.text.slice(0, MAX_BODY_CHARS);
   const textEvidence = encodingEvidence(subjectText, bodyText, attachments);
   const found: FoundRef[] = [];
+  const mailYear = localYear(date);
   // `cited` forces the role: what a reply's subject names and what a quoted original carries is
   // the document being answered, not one transmitted again.
   const take = (text: string, source: RefSource, cited = false, normalize = false) => {
     const split = normalize ? refsOfText(text) : splitRefs(text);
-    for (const r of split.transmitted) found.push({ ...r, role: cited ? 'cited' : 'transmitted', source });
-    for (const r of split.cited) found.push({ ...r, role: 'cited', source });
+    for (const r of split.transmitted) found.push({ ...r, role: cited ? 'cited' : 'transmitted', source, docYear: documentYear(r, mailYear) });
+    for (const r of split.cited) found.push({ ...r, role: 'cited', source, docYear: documentYear(r, mailYear) });
   };
   const reply = isReplySubject(subject);
   const { own, quoted } = splitQuoted(body);
@@ -371,7 +397,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   const envelopes = attachments.flatMap((a, i) => (a.edxml ? [{ env: a.edxml, i }] : []));
   const stated = envelopes.flatMap(({ env, i }) => {
     const r = edxmlDocRef(env);
-    return r ? [{ ...r, role: 'transmitted' as const, source: `attachment:${i}:edxml` as const }] : [];
+    return r ? [{ ...r, role: 'transmitted' as const, source: `attachment:${i}:edxml` as const, docYear: documentYear(r, mailYear) }] : [];
   });
   const refs = dedupeRefs([...stated, ...found]);
   const edxml = envelopes[0]?.env ?? null;
@@ -426,7 +452,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     const fromEnvelope = edxml ? edxmlParties(edxml, ctx.directory, date, fromParty, receivers) : null;
     if (fromEnvelope?.receivers) receivers.splice(0, receivers.length, ...fromEnvelope.receivers);
     const transmitted = refs.filter((r) => r.role === 'transmitted');
-    const docs: Array<string | null> = transmitted.length > 0 ? transmitted.map((r) => r.ref) : [null];
+    const docs: Array<FoundRef | null> = transmitted.length > 0 ? transmitted : [null];
     const text = [body, ...attachments.flatMap((a) => [a.ocr?.text ? `${a.text}\n${a.ocr.text}` : a.text, ...containedEntries(a).map((c) => c.facts.text)])].join('\n');
     const attachmentFacts = attachments.filter((_, i) => !inline[i]).flatMap((a) => [
       {
@@ -458,10 +484,12 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
           evidence.push({ label: 'signed', value: true, rule: 'signed.smime', detail: `Thư được ký số (multipart/signed)${how}` });
         }
         if (fromEnvelope) evidence.push(fromEnvelope.evidence);
-        const statedBy = envelopes.find(({ env }) => doc !== null && edxmlDocRef(env)?.ref === doc);
+        const statedBy = envelopes.find(({ env }) => doc !== null && edxmlDocRef(env)?.ref === doc.ref);
         if (statedBy) evidence.push(edxmlDocumentEvidence(statedBy.env));
         evidence.push(...textEvidence);
-        exchanges.push({ key: hashKey(messageKey, doc ?? '', partyKey(receiver)), documentRef: doc, sender: fromParty, receiver, labels, evidence });
+        // One exchange per document, sender and receiver whatever mail carries it; per mail and receiver without a document.
+        const key = doc ? hashKey('doc', doc.ref, String(doc.docYear), partyKey(fromParty), partyKey(receiver)) : hashKey(messageKey, '', partyKey(receiver));
+        exchanges.push({ key, documentRef: doc?.ref ?? null, documentYear: doc?.docYear ?? null, mailKey: messageKey, sender: fromParty, receiver, labels, evidence });
       }
     }
   }

@@ -15,7 +15,8 @@ import {
   type ExchangeLabelSet,
   type OverrideLabel,
 } from '../domain/overrides.js';
-import { extractRefs } from '../domain/refs.js';
+import { localYear } from '../domain/period.js';
+import { documentYear, extractRefs } from '../domain/refs.js';
 import type { DirectoryIndex, Digitization, Flow, Form, PartyKind } from '../domain/types.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
@@ -142,20 +143,28 @@ function safeParse(r: OverrideRow, directory: DirectoryIndex): ActiveOverride['v
   }
 }
 
-async function documentId(db: Queryable, ref: string | null): Promise<number | null> {
+/**
+ * The document row an override names by its reference: the exchange's own computed document when
+ * the reference is its, else (ref, year) resolved as mail resolves it (src/domain/refs.ts
+ * documentYear: the year in the number, else the exchange's year in Asia/Ho_Chi_Minh).
+ */
+async function documentId(db: Queryable, ref: string | null, exchangeId: number, computed: ExchangeLabelSet, computedId: number | null): Promise<number | null> {
   if (ref === null) return null;
+  if (computedId !== null && ref === computed.document) return computedId;
   const d = extractRefs(ref)[0];
   if (!d) throw new InvalidOverrideError(`không đọc được số/ký hiệu / cannot read the reference ${JSON.stringify(ref)}`);
+  const when = await db.query<{ msg_date: Date }>(`SELECT msg_date FROM exchanges WHERE id = $1`, [exchangeId]);
+  const fallback = localYear(when.rows[0]?.msg_date ?? new Date());
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO documents (ref, number, year, symbol, kind, issued_on) VALUES ($1, $2, $3, $4, $5, $6::date)
-     ON CONFLICT (ref) DO UPDATE SET ref = EXCLUDED.ref RETURNING id`,
-    [d.ref, d.number, d.year, d.symbol, d.kind, d.date],
+    `INSERT INTO documents (ref, number, year, symbol, kind, issued_on, doc_year) VALUES ($1, $2, $3, $4, $5, $6::date, $7)
+     ON CONFLICT (ref, doc_year) DO UPDATE SET ref = EXCLUDED.ref RETURNING id`,
+    [d.ref, d.number, d.year, d.symbol, d.kind, d.date, documentYear(d, fallback)],
   );
   return Number(rows[0]?.id);
 }
 
 /** Writes the effective labels onto the exchange (the rollup triggers see an UPDATE). */
-async function applyEffective(db: Queryable, exchangeId: number, computed: ExchangeLabelSet, overrides: ActiveOverride[], directory: DirectoryIndex): Promise<ExchangeLabelSet> {
+async function applyEffective(db: Queryable, exchangeId: number, computed: ExchangeLabelSet, overrides: ActiveOverride[], directory: DirectoryIndex, computedDocumentId: number | null): Promise<ExchangeLabelSet> {
   const eff = resolveEffective(computed, overrides, directory);
   const l = eff.labels;
   await db.query(
@@ -164,7 +173,7 @@ async function applyEffective(db: Queryable, exchangeId: number, computed: Excha
             pinned = $12::text[], override_evidence = $13::jsonb, updated_at = now()
       WHERE id = $1`,
     [
-      exchangeId, l.form, l.digitization, l.signed, l.flow, l.secret, await documentId(db, l.document),
+      exchangeId, l.form, l.digitization, l.signed, l.flow, l.secret, await documentId(db, l.document, exchangeId, computed, computedDocumentId),
       l.sender.agencyCode, l.sender.kind, l.receiver.agencyCode, l.receiver.kind, eff.pinned, JSON.stringify(eff.evidence),
     ],
   );
@@ -243,7 +252,7 @@ export async function setOverride(
       ...active.filter((a) => a.label !== parsed.label),
       { id: Number(row.id), label: parsed.label, value: parsed, reason, by, at: row.created_at.toISOString() },
     ];
-    const after = await applyEffective(tx, o.exchangeId, computed, next, directory);
+    const after = await applyEffective(tx, o.exchangeId, computed, next, directory, ex.computed.document_id);
     const labels = [...new Set<OverrideLabel>([parsed.label, ...changedLabels(before, after)])];
     const change = { before: snapshot(before, labels), after: snapshot(after, labels) };
     await audit(tx, { overrideId: Number(row.id), exchangeId: o.exchangeId, action: previous ? 'replace' : 'set', label: parsed.label, ...change, reason, actor: by });
@@ -278,7 +287,7 @@ export async function removeOverride(
       [o.id, by, reason],
     );
     if (!rows[0]) throw new NotFoundError(`sửa đổi ${o.id} đã bị gỡ / override ${o.id} was already removed`);
-    const after = await applyEffective(tx, exchangeId, computed, active.filter((a) => a.id !== o.id), directory);
+    const after = await applyEffective(tx, exchangeId, computed, active.filter((a) => a.id !== o.id), directory, ex.computed.document_id);
     const labels = [...new Set<OverrideLabel>([target.label, ...changedLabels(before, after)])];
     const change = { before: snapshot(before, labels), after: snapshot(after, labels) };
     await audit(tx, { overrideId: o.id, exchangeId, action: 'remove', label: target.label, ...change, reason, actor: by });
@@ -354,7 +363,7 @@ export async function refreshOverridden(pool: Pool, directory: DirectoryIndex, e
         [id],
       );
       const before = JSON.stringify(cur.rows[0]);
-      await applyEffective(tx, id, computedSet(ex), await activeOverrides(tx, id, directory), directory);
+      await applyEffective(tx, id, computedSet(ex), await activeOverrides(tx, id, directory), directory, ex.computed.document_id);
       const now = await tx.query(`SELECT flow, form, digitization, signed, secret, document_id, sender_agency, receiver_agency FROM exchanges WHERE id = $1`, [id]);
       return JSON.stringify(now.rows[0]) === before ? 0 : 1;
     });

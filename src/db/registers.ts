@@ -1,10 +1,12 @@
 // Stores an imported paper register (src/domain/register.ts read it) in one transaction: the import,
-// its entries (documents upserted by canonical reference, so a registered document and the same
-// document seen in mail are one row), and the exchanges of mail that carry a registered document
-// turned `hybrid` with evidence naming the register row. The rollup triggers of 0004 move the
+// its entries (documents upserted by canonical reference and year, resolved as mail resolves them, so
+// a registered document and the same document seen in mail are one row), and the sightings of mail
+// that carry a registered document turned `hybrid` with evidence naming the register row, their
+// exchanges merged again (src/domain/exchange-merge.ts). The rollup triggers of 0004 move the
 // statistics in the same transaction. Paper-only documents are counted at query time
 // (src/db/stats.ts): a document seen in mail later stops being paper-only by itself.
 import type { RegisterDirection, RegisterRow } from '../domain/register.js';
+import { recomputeExchanges } from './facts.js';
 import { withTransaction, type Pool, type Queryable } from './pool.js';
 
 export interface RegisterImportResult {
@@ -18,17 +20,19 @@ export interface RegisterImportResult {
   paperOnly: number;
 }
 
+const docKey = (ref: string, year: number): string => `${ref}\u0000${year}`;
+
 async function upsertDocuments(db: Queryable, rows: RegisterRow[]): Promise<Map<string, number>> {
-  const docs = [...new Map(rows.map((r) => [r.ref, r])).values()].sort((a, b) => a.ref.localeCompare(b.ref));
-  const { rows: out } = await db.query<{ id: string; ref: string }>(
-    `INSERT INTO documents (ref, number, year, symbol, kind, issued_on)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::date[])
-     ON CONFLICT (ref) DO UPDATE SET kind = COALESCE(documents.kind, EXCLUDED.kind),
+  const docs = [...new Map(rows.map((r) => [docKey(r.ref, r.docYear), r])).values()].sort((a, b) => a.ref.localeCompare(b.ref) || a.docYear - b.docYear);
+  const { rows: out } = await db.query<{ id: string; ref: string; doc_year: number }>(
+    `INSERT INTO documents (ref, number, year, symbol, kind, issued_on, doc_year)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::date[], $7::int[])
+     ON CONFLICT (ref, doc_year) DO UPDATE SET kind = COALESCE(documents.kind, EXCLUDED.kind),
        issued_on = COALESCE(documents.issued_on, EXCLUDED.issued_on)
-     RETURNING id, ref`,
-    [docs.map((d) => d.ref), docs.map((d) => d.number), docs.map((d) => d.year), docs.map((d) => d.symbol), docs.map((d) => d.kind), docs.map((d) => d.docDate)],
+     RETURNING id, ref, doc_year`,
+    [docs.map((d) => d.ref), docs.map((d) => d.number), docs.map((d) => d.year), docs.map((d) => d.symbol), docs.map((d) => d.kind), docs.map((d) => d.docDate), docs.map((d) => d.docYear)],
   );
-  return new Map(out.map((r) => [r.ref, Number(r.id)]));
+  return new Map(out.map((r) => [docKey(r.ref, r.doc_year), Number(r.id)]));
 }
 
 export async function importRegister(
@@ -52,35 +56,56 @@ export async function importRegister(
        ON CONFLICT (agency_code, direction, document_id, day, counterparty_key) DO NOTHING`,
       [
         importId, o.agencyCode, o.direction,
-        e.map((r) => r.line), e.map((r) => docIds.get(r.ref)), e.map((r) => r.docDate), e.map((r) => r.day),
+        e.map((r) => r.line), e.map((r) => docIds.get(docKey(r.ref, r.docYear))), e.map((r) => r.docDate), e.map((r) => r.day),
         e.map((r) => r.summary?.slice(0, 2000) ?? null), e.map((r) => r.counterparty?.slice(0, 500) ?? null), e.map((r) => r.counterpartyKey.slice(0, 500)),
         e.map((r) => r.sender.agencyCode), e.map((r) => r.receiver.agencyCode), e.map((r) => r.sender.kind), e.map((r) => r.receiver.kind),
         e.map((r) => r.flow), e.map((r) => r.formNote?.slice(0, 200) ?? null), e.map((r) => r.secret),
       ],
     );
     const inserted = ins.rowCount ?? 0;
-    // Mail that carries a newly registered document: computed form hybrid, and the effective one
-    // too unless an override pins it. Machine mail (form null) stays without a form.
-    const hybrid = await tx.query(
-      `WITH m AS (
-         SELECT DISTINCT ON (x.id) x.id, jsonb_build_object('label', 'form', 'value', 'hybrid', 'rule', 'form.paper_register',
-                  'detail', format('Sổ văn bản %s của %s, dòng %s (tệp %s, nhập %s) / paper register entry %s',
-                                   CASE r.direction WHEN 'in' THEN 'đến' ELSE 'đi' END, r.agency_code, r.line, i.file_name,
-                                   to_char(i.imported_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), r.id)) AS register_evidence
-           FROM register_entries r JOIN register_imports i ON i.id = r.import_id
-           JOIN exchanges x ON x.document_id = r.document_id AND r.agency_code IN (x.sender_agency, x.receiver_agency)
-                AND edocwatch_local_day(x.msg_date) BETWEEN r.day - 31 AND r.day + 200
-          WHERE r.import_id = $1 AND x.computed->>'form' = 'electronic'
-          ORDER BY x.id, r.id)
-       UPDATE exchanges x SET
-         computed = jsonb_set(x.computed, '{form}', '"hybrid"'),
-         form = CASE WHEN 'form' = ANY(x.pinned) THEN x.form ELSE 'hybrid' END,
-         evidence = (SELECT COALESCE(jsonb_agg(el.item), '[]'::jsonb) FROM jsonb_array_elements(x.evidence) AS el(item) WHERE el.item->>'label' <> 'form')
-                    || jsonb_build_array(m.register_evidence),
-         updated_at = now()
-         FROM m WHERE x.id = m.id`,
+    // Sightings of mail that carries a newly registered document: form hybrid, and their exchanges
+    // merged again (an override that pins the form still wins). Machine mail (form null) stays
+    // without a form. The exchanges are locked in key order before their sightings change.
+    const touched = await tx.query<{ id: string }>(
+      `SELECT x.id FROM exchanges x
+        WHERE x.id IN (SELECT s.exchange_id
+                         FROM register_entries r JOIN exchange_sightings s ON s.document_id = r.document_id
+                              AND r.agency_code IN (s.sender_agency, s.receiver_agency)
+                              AND edocwatch_local_day(s.msg_date) BETWEEN r.day - 31 AND r.day + 200
+                        WHERE r.import_id = $1 AND s.form = 'electronic')
+        ORDER BY x.exchange_key FOR UPDATE`,
       [importId],
     );
+    const ids = touched.rows.map((r) => Number(r.id));
+    let hybrid = 0;
+    if (ids.length > 0) {
+      const was = await tx.query<{ id: string }>(`SELECT id FROM exchanges WHERE id = ANY($1::bigint[]) AND computed->>'form' = 'electronic'`, [ids]);
+      await tx.query(
+        `WITH m AS (
+           SELECT DISTINCT ON (s.exchange_id, s.message_id) s.exchange_id, s.message_id,
+                  jsonb_build_object('label', 'form', 'value', 'hybrid', 'rule', 'form.paper_register',
+                    'detail', format('Sổ văn bản %s của %s, dòng %s (tệp %s, nhập %s) / paper register entry %s',
+                                     CASE r.direction WHEN 'in' THEN 'đến' ELSE 'đi' END, r.agency_code, r.line, i.file_name,
+                                     to_char(i.imported_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), r.id),
+                    'message', s.mail_key) AS register_evidence
+             FROM register_entries r JOIN register_imports i ON i.id = r.import_id
+             JOIN exchange_sightings s ON s.document_id = r.document_id AND r.agency_code IN (s.sender_agency, s.receiver_agency)
+                  AND edocwatch_local_day(s.msg_date) BETWEEN r.day - 31 AND r.day + 200
+            WHERE r.import_id = $1 AND s.form = 'electronic' AND s.exchange_id = ANY($2::bigint[])
+            ORDER BY s.exchange_id, s.message_id, r.id)
+         UPDATE exchange_sightings s SET form = 'hybrid',
+           evidence = (SELECT COALESCE(jsonb_agg(el.item ORDER BY el.n), '[]'::jsonb) FROM jsonb_array_elements(s.evidence) WITH ORDINALITY AS el(item, n)
+                        WHERE el.item->>'label' <> 'form') || jsonb_build_array(m.register_evidence)
+           FROM m WHERE s.exchange_id = m.exchange_id AND s.message_id = m.message_id`,
+        [importId, ids],
+      );
+      await recomputeExchanges(tx, ids);
+      const now = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM exchanges WHERE id = ANY($1::bigint[]) AND computed->>'form' = 'hybrid'`,
+        [was.rows.map((r) => Number(r.id))],
+      );
+      hybrid = now.rows[0]?.n ?? 0;
+    }
     const paper = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM register_entries r
         WHERE r.import_id = $1 AND NOT EXISTS (
@@ -93,7 +118,7 @@ export async function importRegister(
       entries: e.length,
       inserted,
       alreadyKnown: e.length - inserted,
-      hybrid: hybrid.rowCount ?? 0,
+      hybrid,
       paperOnly: paper.rows[0]?.n ?? 0,
     };
   });

@@ -215,20 +215,23 @@ export async function syncDemo(rt: Runtime, say: (s: string) => void): Promise<A
   return runSyncPass(rt);
 }
 
-/** What the pipeline stored for each message, keyed by Message-ID, for the accuracy check. */
+/**
+ * What the pipeline stored for each message, keyed by Message-ID, for the accuracy check: the
+ * labels each mail's own analysis gave (its sightings; an exchange merges the mails that carry
+ * the same document, docs/architecture.md).
+ */
 export async function storedFacts(rt: Runtime): Promise<Map<string, StoredFacts>> {
   const { rows } = await rt.pool.query<{ mid: string; state: string; forms: Array<string | null>; digs: string[]; secrets: boolean[]; signed: boolean[]; transmitted: string[] }>(
     `SELECT lower(trim(both '<>' from m.message_id)) AS mid, min(m.state) AS state,
-            coalesce(array_agg(e.form) FILTER (WHERE e.id IS NOT NULL), '{}') AS forms,
-            coalesce(array_agg(e.digitization) FILTER (WHERE e.id IS NOT NULL), '{}') AS digs,
-            coalesce(array_agg(e.secret) FILTER (WHERE e.id IS NOT NULL), '{}') AS secrets,
-            coalesce(array_agg(e.signed) FILTER (WHERE e.id IS NOT NULL), '{}') AS signed,
+            coalesce(array_agg(s.form) FILTER (WHERE s.exchange_id IS NOT NULL), '{}') AS forms,
+            coalesce(array_agg(s.digitization) FILTER (WHERE s.exchange_id IS NOT NULL), '{}') AS digs,
+            coalesce(array_agg(s.secret) FILTER (WHERE s.exchange_id IS NOT NULL), '{}') AS secrets,
+            coalesce(array_agg(s.signed) FILTER (WHERE s.exchange_id IS NOT NULL), '{}') AS signed,
             coalesce((SELECT array_agg(DISTINCT d.ref) FROM message_documents md JOIN documents d ON d.id = md.document_id
                        JOIN messages m2 ON m2.id = md.message_id
                       WHERE m2.message_id = m.message_id AND md.role = 'transmitted'), '{}') AS transmitted
        FROM messages m
        LEFT JOIN exchange_sightings s ON s.message_id = m.id
-       LEFT JOIN exchanges e ON e.id = s.exchange_id
       WHERE m.message_id IS NOT NULL
       GROUP BY m.message_id`,
   );

@@ -114,6 +114,11 @@ export function localDateString(d: Date): string {
   return `${String(year).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+/** The calendar year of the instant in Asia/Ho_Chi_Minh. */
+export function localYear(d: Date): number {
+  return localFields(d).year;
+}
+
 /** Mail dated before this is taken as a broken clock (1970 epochs, 1980 DOS dates), not as old mail. */
 const EARLIEST_PLAUSIBLE = localMidnight(1995, 0, 1).getTime();
 /** Clock skew and time-zone mistakes are tolerated up to this far ahead of the server's date. */

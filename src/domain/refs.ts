@@ -687,3 +687,16 @@ export function splitRefs(text: string): { transmitted: DocRef[]; cited: DocRef[
   }
   return { transmitted, cited };
 }
+
+/**
+ * The year that, with the canonical reference, identifies a document (administrative numbers
+ * restart every year: `2888/UBND-VX` of 2025 and of 2026 are two documents): the year written in
+ * the number itself (`43/2011/NĐ-CP`), else the year of its issue date (`date`, YYYY-MM-DD), else
+ * `fallbackYear` — the year (Asia/Ho_Chi_Minh) of the mail, or of the paper register row, that
+ * carries it.
+ */
+export function documentYear(ref: Pick<DocRef, 'year' | 'date'>, fallbackYear: number): number {
+  if (ref.year !== null) return ref.year;
+  const y = ref.date === null ? Number.NaN : Number(ref.date.slice(0, 4));
+  return Number.isInteger(y) && y > 0 ? y : fallbackYear;
+}

@@ -9,7 +9,7 @@
 // mapped by their folded form; a row that cannot be read is reported with its line number.
 import { findAgencyCodesInText } from './directory.js';
 import { flowOf } from './flow.js';
-import { extractRefs } from './refs.js';
+import { documentYear, extractRefs } from './refs.js';
 import type { Agency, DirectoryIndex, Flow, PartyKind } from './types.js';
 
 export type RegisterDirection = 'in' | 'out';
@@ -104,6 +104,11 @@ export interface RegisterRow {
   symbol: string;
   kind: string | null;
   docDate: string | null;
+  /**
+   * With `ref`, the document's identity, as mail resolves it (src/domain/refs.ts documentYear): the
+   * year in the number, else of the document date (`docDate`), else of the row's day.
+   */
+  docYear: number;
   /** The day the entry belongs to (arrival for an incoming register, else the document date). */
   day: string;
   summary: string | null;
@@ -291,6 +296,7 @@ export function parseRegister(grid: RegisterGrid, agency: Agency, direction: Reg
         symbol: ref.symbol,
         kind: ref.kind ?? (get('kind') || null),
         docDate,
+        docYear: documentYear({ year: ref.year, date: docDate ?? ref.date }, Number(day.slice(0, 4))),
         day,
         summary: get('summary') || null,
         counterparty: name || null,
@@ -307,7 +313,7 @@ export function parseRegister(grid: RegisterGrid, agency: Agency, direction: Reg
   // One entry per document, day and other side: a document listed twice is registered once.
   const seen = new Set<string>();
   const distinct = entries.filter((e) => {
-    const k = `${e.ref}\u0000${e.day}\u0000${e.counterpartyKey}`;
+    const k = `${e.ref}\u0000${e.docYear}\u0000${e.day}\u0000${e.counterpartyKey}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

@@ -1,13 +1,14 @@
 // Re-analysis of stored messages after a rule or directory change (`edocwatch reanalyze`): the raw
 // bytes come from the raw store (nothing is fetched again), each message's facts are replaced in one
-// transaction (clearAnalysis + writeAnalysis), exchanges no message shows any more are removed
-// (unless an administrator corrected them), and overridden exchanges are resolved again. Overrides
+// transaction (replaceAnalysis: its sightings go and come back, every exchange they touch is merged
+// again from all its sightings), exchanges no message shows any more are removed (unless an
+// administrator corrected them), and overridden exchanges are resolved again. Overrides
 // survive (pinned columns, src/db/facts.ts) and the rollups follow through their triggers.
 // Idempotent: a second run over unchanged rules changes nothing.
 import { analyzeMessage } from '../analyze/message.js';
 import { PgSharedFacts } from '../db/attachment-facts.js';
 import { listAgencies } from '../db/agencies.js';
-import { clearAnalysis, writeAnalysisIn } from '../db/facts.js';
+import { replaceAnalysis } from '../db/facts.js';
 import { refreshOverridden } from '../db/overrides.js';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { buildDirectory } from '../domain/directory.js';
@@ -49,6 +50,17 @@ async function exchangesOf(db: Queryable, messageId: number): Promise<ExchangeSn
     [messageId],
   );
   return rows;
+}
+
+/** Runs `work` (a whole transaction) again when Postgres aborted it as a deadlock victim, up to 3 times in all. */
+export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+    }
+  }
 }
 
 /** The computed labels that differ between two snapshots of one exchange. Pure. */
@@ -104,43 +116,32 @@ export async function reanalyze(deps: Pick<AnalyzeDeps, 'pool' | 'store' | 'conf
             limits: analysisLimits(deps.config),
             sharedFacts,
           });
-          await withTransaction(pool, async (tx) => {
-            const before = await exchangesOf(tx, id);
-            await clearAnalysis(tx, id);
-            await writeAnalysisIn(tx, id, analysis);
-            const after = await exchangesOf(tx, id);
-            const afterByKey = new Map(after.map((x) => [x.exchange_key, x]));
-            const beforeKeys = new Set(before.map((x) => x.exchange_key));
-            summary.exchanges.before += before.length;
-            summary.exchanges.after += after.length;
-            summary.exchanges.added += after.filter((x) => !beforeKeys.has(x.exchange_key)).length;
-            for (const b of before) {
-              const a = afterByKey.get(b.exchange_key);
-              if (!a) continue;
-              const changed = computedChanges(b.computed, a.computed);
-              if (changed.length > 0) summary.exchanges.changed += 1;
-              for (const l of changed) summary.labelChanges[l] += 1;
-            }
-            const gone = before.filter((x) => !afterByKey.has(x.exchange_key)).map((x) => Number(x.id));
-            if (gone.length > 0) {
-              // Exchanges this message no longer shows and no other message sights. One an
-              // administrator corrected stays (its override and audit refer to it).
-              const del = await tx.query<{ id: string }>(
-                `DELETE FROM exchanges x WHERE x.id = ANY($1::bigint[])
-                   AND NOT EXISTS (SELECT 1 FROM exchange_sightings s WHERE s.exchange_id = x.id)
-                   AND NOT EXISTS (SELECT 1 FROM exchange_overrides o WHERE o.exchange_id = x.id)
-                 RETURNING id`,
-                [gone],
-              );
-              summary.exchanges.removed += del.rowCount ?? 0;
-              const kept = await tx.query<{ n: number }>(
-                `SELECT count(*)::int AS n FROM exchanges x WHERE x.id = ANY($1::bigint[])
-                   AND NOT EXISTS (SELECT 1 FROM exchange_sightings s WHERE s.exchange_id = x.id)`,
-                [gone],
-              );
-              summary.exchanges.keptForOverride += kept.rows[0]?.n ?? 0;
-            }
-          });
+          // Two messages of one exchange replaced at once may deadlock on a new exchange row (each
+          // inserting one the other then locks): Postgres aborts one, which is tried again.
+          const r = await retryOnDeadlock(() =>
+            withTransaction(pool, async (tx) => {
+              const before = await exchangesOf(tx, id);
+              const replaced = await replaceAnalysis(tx, id, analysis);
+              const after = await exchangesOf(tx, id);
+              return { before, after, replaced };
+            }),
+          );
+          const afterByKey = new Map(r.after.map((x) => [x.exchange_key, x]));
+          const beforeKeys = new Set(r.before.map((x) => x.exchange_key));
+          summary.exchanges.before += r.before.length;
+          summary.exchanges.after += r.after.length;
+          summary.exchanges.added += r.after.filter((x) => !beforeKeys.has(x.exchange_key)).length;
+          for (const b of r.before) {
+            const a = afterByKey.get(b.exchange_key);
+            if (!a) continue;
+            const changed = computedChanges(b.computed, a.computed);
+            if (changed.length > 0) summary.exchanges.changed += 1;
+            for (const l of changed) summary.labelChanges[l] += 1;
+          }
+          // Exchanges this message no longer shows and no other message sights are gone; one an
+          // administrator corrected stays (its override and audit refer to it).
+          summary.exchanges.removed += r.replaced.removed;
+          summary.exchanges.keptForOverride += r.replaced.keptForOverride;
           await sharedFacts.flush();
           summary.byState[analysis.message.state] = (summary.byState[analysis.message.state] ?? 0) + 1;
         } catch (err) {

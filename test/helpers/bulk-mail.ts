@@ -74,8 +74,15 @@ export interface BulkExpectation {
   replies: number;
   /** Distinct messages dated in 2026-Q3 (all of them). */
   inPeriod: number;
-  /** Σ over distinct non-machine messages of (transmitted documents, at least 1) × receiving parties. */
+  /**
+   * Exchanges (DESIGN.md "Definitions"): one per distinct (transmitted document, sender party,
+   * receiver party) — the same number sent again by the same issuer to the same party is the same
+   * document and exchange — plus, for each distinct non-machine message without a document, one per
+   * receiving party. Every document here is of 2026 (its date is stated with it).
+   */
   exchanges: number;
+  /** Sightings: Σ over distinct non-machine messages of (transmitted documents, at least 1) × receiving parties. */
+  sightings: number;
   /** Distinct document references named anywhere (transmitted or cited): rows of `documents`. */
   documents: number;
   /** Distinct documents that exchanges transmit (what `status` calls documents). */
@@ -400,6 +407,8 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
   const docDate = new Map<string, string>();
   const documents = new Set<string>();
   const transmittedDocs = new Set<string>();
+  /** (document, sender party, receiver party) of every exchange with a document. */
+  const docExchanges = new Set<string>();
   const newDoc = (issuer: Agency, date: Date, kindName?: string): { kind: string; ref: string; date: string } => {
     const kind = kindName ? (DOCUMENT_KINDS.find((k) => k.name === kindName) ?? DOCUMENT_KINDS[0]!) : rng.weighted(DOCUMENT_KINDS.filter((k) => !k.pcOnly || issuer.level.endsWith('_pc')).map((k) => [k, k.weight] as [typeof k, number]));
     const sym = issuerSymbol(issuer, province);
@@ -467,6 +476,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
     replies: 0,
     inPeriod: 0,
     exchanges: 0,
+    sightings: 0,
     documents: 0,
     transmittedDocuments: 0,
     fromLines: 0,
@@ -506,6 +516,8 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
     const body: string[] = [];
     const extra: string[] = [];
     let transmitted = 0;
+    /** The documents this message transmits. */
+    const carried = new Set<string>();
     let machine = false;
     let baseKind: Kind = kind;
     if (kind === 'no_mid') baseKind = rng.pick<Kind>(['agency_in', 'agency_out', 'citizen_in', 'enterprise_in']);
@@ -541,6 +553,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
       extra.push(`In-Reply-To: <${orig.messageId}>`, `References: <${orig.messageId}>`);
       if (!machine) {
         exp.exchanges += 1;
+        exp.sightings += 1;
       }
     } else if (baseKind === 'agency_in' || baseKind === 'agency_out') {
       const outbound = baseKind === 'agency_out';
@@ -557,7 +570,11 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
       const second = outbound && rng.chance(0.06) ? newDoc(issuer, date, 'Kế hoạch') : null;
       transmitted = second && second.ref !== doc.ref ? 2 : 1;
       transmittedDocs.add(doc.ref);
-      if (second) transmittedDocs.add(second.ref);
+      carried.add(doc.ref);
+      if (second) {
+        transmittedDocs.add(second.ref);
+        carried.add(second.ref);
+      }
       const t = topic();
       const secret = rng.chance(0.006);
       const inSubject = rng.chance(0.7);
@@ -586,6 +603,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
       const doc = newDoc(home, date, rng.pick(['Tờ trình', 'Báo cáo', 'Công văn']));
       transmitted = 1;
       transmittedDocs.add(doc.ref);
+      carried.add(doc.ref);
       const t = topic();
       subject = `${outbound ? 'Chuyển' : 'Trình'} ${doc.kind} số ${doc.ref} V/v ${t}`;
       body.push(`Kính gửi: ${outbound ? to.name : 'Lãnh đạo Sở'}`, '', `${from.name} gửi ${doc.kind} số ${doc.ref} ngày ${doc.date} về việc ${t}.`, 'Kính đề nghị xem xét, cho ý kiến.', '', rng.pick(CLOSINGS));
@@ -600,6 +618,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
         const doc = newDoc(home, date, 'Công văn');
         transmitted = 1;
         transmittedDocs.add(doc.ref);
+        carried.add(doc.ref);
         subject = `Công văn số ${doc.ref} V/v trả lời ${s.charAt(0).toLowerCase()}${s.slice(1)}`;
         body.push(`Kính gửi: ${ent.name}`, '', `${home.name} gửi Công văn số ${doc.ref} ngày ${doc.date} trả lời đề nghị của Quý Công ty.`, rng.pick(ELECTRONIC_NOTES), '', rng.pick(CLOSINGS));
       } else {
@@ -632,7 +651,11 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
         );
       }
     }
-    if (!machine && kind !== 'reply') exp.exchanges += Math.max(1, transmitted) * (1 + cc.length);
+    if (!machine && kind !== 'reply') {
+      exp.sightings += Math.max(1, carried.size) * (1 + cc.length);
+      if (carried.size === 0) exp.exchanges += 1 + cc.length;
+      for (const ref of carried) for (const r of [to, ...cc]) docExchanges.add(`${ref}\u0000${from.key}\u0000${r.key}`);
+    }
 
     // mbox quoting: some bodies have lines that start with "From " or ">From ".
     if (cte !== 'base64' && rng.chance(0.015)) {
@@ -690,6 +713,7 @@ export function generateBulkMail(opts: BulkOptions): BulkCorpus {
   }
   exp.distinct = count - exp.duplicates - exp.withoutMessageIdCopies;
   exp.inPeriod = exp.distinct;
+  exp.exchanges += docExchanges.size;
   exp.documents = documents.size;
   exp.transmittedDocuments = transmittedDocs.size;
   return { messages: out, expected: exp, monitored: monitoredCode };

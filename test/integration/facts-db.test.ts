@@ -102,8 +102,10 @@ describe('writing the facts of a message', () => {
       const a = await analyzeMessage(raw, { directory, monitored: '000.00.02.H30', internalDate: null, receivedAt: new Date(), limits });
       expect(a.attachments[0]?.signatures.map((x) => x.status)).toEqual(statuses);
       await writeAnalysis(pool, rec?.id as number, a);
-      const { rows } = await pool.query<{ signed: boolean; kind: string; statuses: string[]; signers: Array<string | null> }>(
-        `SELECT e.signed, at.kind, ARRAY(SELECT x->>'status' FROM jsonb_array_elements(at.signatures) x) AS statuses,
+      // The three mails carry the same document (125/UBND-VX) from STC to UBND: one exchange with
+      // three sightings. Each sighting keeps its own mail's label; the exchange is signed once any is.
+      const { rows } = await pool.query<{ signed: boolean; merged: boolean; kind: string; statuses: string[]; signers: Array<string | null> }>(
+        `SELECT s.signed, e.signed AS merged, at.kind, ARRAY(SELECT x->>'status' FROM jsonb_array_elements(at.signatures) x) AS statuses,
                 ARRAY(SELECT x->'signer'->>'commonName' FROM jsonb_array_elements(at.signatures) x) AS signers
            FROM exchange_sightings s JOIN exchanges e ON e.id = s.exchange_id
            JOIN message_attachments ma ON ma.message_id = s.message_id JOIN attachments at ON at.sha256 = ma.sha256
@@ -111,7 +113,7 @@ describe('writing the facts of a message', () => {
         [rec?.id],
       );
       // The checked signatures are kept with the file (0010), not only in the label's evidence.
-      expect(rows).toEqual([{ signed: label, kind: 'pdf', statuses: [...statuses], signers: statuses.map(() => 'Nguyễn Văn An') }]);
+      expect(rows).toEqual([{ signed: label, merged: true, kind: 'pdf', statuses: [...statuses], signers: statuses.map(() => 'Nguyễn Văn An') }]);
     }
   });
 

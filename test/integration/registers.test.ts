@@ -131,7 +131,8 @@ describe('paper registers', () => {
     expect((await pool.query(`SELECT id FROM documents WHERE ref = '21/TTr-STC'`)).rowCount).toBe(1);
     expect(ex?.computed.form).toBe('hybrid');
     expect(ex?.evidence.filter((e) => e.label === 'form')).toEqual([
-      { label: 'form', value: 'hybrid', rule: 'form.paper_register', detail: expect.stringMatching(/Sổ văn bản đến của 000\.00\.00\.H30, dòng 4 \(tệp so-den-ubnd\.xlsx/) },
+      // Each item of a merged exchange's evidence names the mail it came from (src/domain/exchange-merge.ts).
+      { label: 'form', value: 'hybrid', rule: 'form.paper_register', detail: expect.stringMatching(/Sổ văn bản đến của 000\.00\.00\.H30, dòng 4 \(tệp so-den-ubnd\.xlsx/), message: 'reg-1@stc.sonminh.gov.vn' },
     ]);
 
     const s = await stats();

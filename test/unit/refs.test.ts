@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { extractRefs, isCitation, splitRefs } from '../../src/domain/refs.js';
+import { documentYear, extractRefs, isCitation, splitRefs } from '../../src/domain/refs.js';
 import { canonicalCode, codeForKind, isTypeCode, kindForCode } from '../../src/domain/doc-kinds.js';
 import type { DocRef } from '../../src/domain/types.js';
 
@@ -484,5 +484,28 @@ describe('extractRefs: filename slugs of administrative documents', () => {
     expect(refsOf('02-2023-QD-KTNN')).toEqual(['02/2023/QĐ-KTNN']);
     // What the text writes out in full is kept as written.
     expect(refsOf('Kế hoạch số 132/2025/KH-UBND')).toEqual(['132/2025/KH-UBND']);
+  });
+});
+
+describe('documentYear: a document is (ref, year)', () => {
+  it('takes the year written in the number first', () => {
+    expect(documentYear({ year: 2011, date: '2011-06-13' }, 2026)).toBe(2011);
+    expect(documentYear({ year: 2011, date: null }, 2026)).toBe(2011);
+  });
+
+  it('else the year of the issue date', () => {
+    expect(documentYear({ year: null, date: '2025-12-20' }, 2026)).toBe(2025);
+  });
+
+  it('else the year of the mail or register row that carries it', () => {
+    expect(documentYear({ year: null, date: null }, 2026)).toBe(2026);
+  });
+
+  it('resolves the references the extractor finds', () => {
+    const [a, b] = extractRefs('Thực hiện Nghị định số 43/2011/NĐ-CP, Công văn số 2888/UBND-VX ngày 22/5/2012 của UBND tỉnh');
+    expect(a && documentYear(a, 2026)).toBe(2011);
+    expect(b && documentYear(b, 2026)).toBe(2012);
+    const [c] = extractRefs('Công văn số 2888/UBND-VX của UBND tỉnh');
+    expect(c && documentYear(c, 2026)).toBe(2026);
   });
 });

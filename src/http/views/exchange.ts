@@ -114,7 +114,9 @@ function valueControl(row: LabelRow, lang: Lang, agencies: Array<{ code: string;
 }
 
 function evidenceCell(row: LabelRow, lang: Lang): Html {
-  const entry = (x: LabelEvidence, cls: string) => h`<div class="${cls}"><code>${x.rule}</code> ${typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail)}</div>`;
+  // An exchange merges every mail that carries it: each analysis entry names its mail (`message`).
+  const mail = (x: LabelEvidence) => ('message' in x && typeof x.message === 'string' ? h` <span class="muted">(${x.message})</span>` : '');
+  const entry = (x: LabelEvidence, cls: string) => h`<div class="${cls}"><code>${x.rule}</code> ${typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail)}${mail(x)}</div>`;
   if (row.evidence.length === 0 && row.overridden.length === 0) return h`—`;
   return h`${row.evidence.map((x) => entry(x, 'ev'))}${row.overridden.length ? h`<div class="muted">${t(lang, 'ex.analysisSaid')}:</div>${row.overridden.map((x) => entry(x, 'ev muted'))}` : ''}`;
 }
