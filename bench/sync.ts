@@ -45,7 +45,8 @@ async function runContender(c: Contender, corpus: Corpus, hashes: Set<string>, m
     if (s.bytes !== corpus.bytes) throw new BenchError(`sync --no-analyze recorded ${s.bytes} bytes of messages, expected ${corpus.bytes}`);
     return { ...figures(LABEL.edocwatch, { messages: n, bytes: s.bytes, seconds: s.run.wallS }, s.run.stats, s.cores), detail: {
         states: s.states,
-        rawFiles: s.rawFiles,
+        rawObjects: s.rawFiles,
+        rawPacks: s.rawPacks,
         rawBytes: s.rawBytes,
         analyzeJobsQueued: s.analyzeJobsQueued,
         secondPass: { seconds: s.again.run.wallS, peakRssMb: s.again.run.stats.peakRssMb, cpuS: s.again.run.stats.userS + s.again.run.stats.sysS },
