@@ -22,15 +22,9 @@ import { busyCores, machineCpu, runMeasured, startBackground, type ProcStats, ty
 
 export const EDOCWATCH_BIN = path.join(ROOT, 'bin', 'edocwatch.js');
 
-/**
- * The database each contender run re-creates: edocwatch_bench, or edocwatch_bench_<suffix> with
- * EDOCWATCH_TEST_SUFFIX (as the tests do), so two checkouts benchmarking on one machine never drop
- * each other's database.
- */
-export const BENCH_DB = (() => {
-  const suffix = (process.env['EDOCWATCH_TEST_SUFFIX'] ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase();
-  return suffix ? `edocwatch_bench_${suffix}` : 'edocwatch_bench';
-})();
+import { BENCH_DB } from './result.js';
+
+export { BENCH_DB };
 
 export interface Edocwatch {
   /** The environment of every edocwatch process of this instance. */

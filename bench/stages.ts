@@ -14,9 +14,8 @@ import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, pgSettings, type Pool } from '../src/db/pool.js';
 import { RawStore, type RawLocation } from '../src/store/raw-store.js';
-import { BENCH_DB } from './contenders.js';
 import { imapFetch } from './imap-fetch.js';
-import { env, now, printResult, type StageResult } from './result.js';
+import { BENCH_DB, env, now, printResult, type StageResult } from './result.js';
 
 export { RESULT_MARK, type StageResult } from './result.js';
 
