@@ -162,37 +162,60 @@ interface IndexRow {
   pack_offset: string | null;
 }
 
-/** Index look-ups of concurrent callers gathered into one `= ANY` query. */
+/**
+ * Index look-ups gathered into one `= ANY` query: a look-up waits up to `lingerMs` for others (the
+ * messages of a FETCH arrive one after another, a fraction of a millisecond apart), or until
+ * `maxPending` are waiting, so that a batch of 200 messages costs a handful of queries, not 200.
+ */
 class IndexLookup {
   private waiting = new Map<string, Array<{ resolve: (r: IndexRow | undefined) => void; reject: (e: unknown) => void }>>();
   private running = false;
-  constructor(private readonly db: Queryable) {}
+  private timer: NodeJS.Timeout | null = null;
+  constructor(
+    private readonly db: Queryable,
+    private readonly lingerMs = 10,
+    private readonly maxPending = 256,
+  ) {}
 
   get(sha: string): Promise<IndexRow | undefined> {
     return new Promise((resolve, reject) => {
       const w = this.waiting.get(sha);
       if (w) w.push({ resolve, reject });
       else this.waiting.set(sha, [{ resolve, reject }]);
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
+      if (this.running) return;
+      if (this.waiting.size >= this.maxPending) this.start();
+      else this.timer ??= setTimeout(() => this.start(), this.lingerMs);
     });
   }
 
+  private start(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) return;
+    this.running = true;
+    void this.drain();
+  }
+
   private async drain(): Promise<void> {
-    while (this.waiting.size > 0) {
-      const batch = this.waiting;
-      this.waiting = new Map();
-      try {
-        const { rows } = await this.db.query<IndexRow>('SELECT sha256, size, pack, pack_offset FROM raw_objects WHERE sha256 = ANY($1::text[])', [[...batch.keys()]]);
-        const by = new Map(rows.map((r) => [r.sha256, r]));
-        for (const [sha, ws] of batch) for (const w of ws) w.resolve(by.get(sha));
-      } catch (err) {
-        for (const ws of batch.values()) for (const w of ws) w.reject(err);
-      }
+    const batch = this.waiting;
+    this.waiting = new Map();
+    try {
+      const { rows } = await this.db.query<IndexRow>('SELECT sha256, size, pack, pack_offset FROM raw_objects WHERE sha256 = ANY($1::text[])', [[...batch.keys()]]);
+      const by = new Map(rows.map((r) => [r.sha256, r]));
+      for (const [sha, ws] of batch) for (const w of ws) w.resolve(by.get(sha));
+    } catch (err) {
+      for (const ws of batch.values()) for (const w of ws) w.reject(err);
     }
     this.running = false;
+    // What came meanwhile waits its own linger (or goes now, when enough are waiting).
+    if (this.waiting.size >= this.maxPending) this.start();
+    else if (this.waiting.size > 0) this.timer ??= setTimeout(() => this.start(), this.lingerMs);
+  }
+
+  /** One object's row, at once (a read: nothing to wait for). */
+  async one(sha: string): Promise<IndexRow | undefined> {
+    const { rows } = await this.db.query<IndexRow>('SELECT sha256, size, pack, pack_offset FROM raw_objects WHERE sha256 = $1', [sha]);
+    return rows[0];
   }
 }
 
@@ -294,7 +317,7 @@ export class RawStore {
   /** The object's bytes, checked against its sha256 (a damaged or torn record is an error, never served). */
   async get(sha: string): Promise<Buffer> {
     if (!SHA.test(sha)) throw new Error(`not a sha256: ${sha}`);
-    const row = await this.lookup.get(sha);
+    const row = await this.lookup.one(sha);
     let data: Buffer;
     if (row?.pack) {
       data = await this.readRecord(sha, { pack: row.pack, offset: Number(row.pack_offset), length: row.size });
