@@ -1,6 +1,6 @@
 // The `sync` job: one pass over one mailbox. For each watched folder: check UIDVALIDITY and (with
 // CONDSTORE) HIGHESTMODSEQ, skip the folder when nothing changed, else SEARCH the UIDs above the
-// checkpoint (or, for a backfill, in a date range), fetch their envelopes batch by batch, fetch the
+// checkpoint (or, for a backfill, in a date range), fetch their sizes, dates and Message-IDs batch by batch, fetch the
 // bodies not yet stored (bounded by count and bytes; big messages streamed in chunks), write each
 // raw message to the raw store, record the batch as pending in Postgres, enqueue the analyze jobs,
 // and only then advance the checkpoint. Never changes the mailbox (EXAMINE, BODY.PEEK).
@@ -240,7 +240,7 @@ async function backfillFolder(client: ImapFlow, mb: MailboxRow, folder: string, 
 }
 
 /**
- * Fetches and records the given UIDs in batches of `fetch_batch`: envelopes first, then the bodies
+ * Fetches and records the given UIDs in batches of `fetch_batch`: sizes, dates and Message-IDs first, then the bodies
  * of mail not already held, appended to the raw store's pack and made durable (one fsync per
  * batch); then the batch is committed — rows recorded in Postgres, analyze jobs queued, and only
  * then `advance` moves the checkpoint. Batch k's commit runs while batch k+1 is fetched (the IMAP
@@ -303,7 +303,7 @@ interface FetchedBatch {
   locations: ReadonlyMap<string, RawLocation>;
 }
 
-/** One batch's IMAP work: envelopes, then the bodies not already held, durably in the raw store. */
+/** One batch's IMAP work: sizes, dates and Message-IDs, then the bodies not already held, durably in the raw store. */
 async function fetchBatch(client: ImapFlow, mb: MailboxRow, folder: string, uidvalidity: number, chunkUids: number[], deps: FolderDeps): Promise<FetchedBatch> {
   const { pool, config } = deps;
   const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
