@@ -15,21 +15,16 @@ import { insertMailbox } from '../src/db/mailboxes.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, pgSettings, withTransaction, type Pool } from '../src/db/pool.js';
 import { createQueues, type Queues } from '../src/queue/queues.js';
+import { scanPack } from '../src/store/raw-store.js';
 import { BenchError, ENTRY, ROOT, figures, measured, requireTool, say, type StageFigures } from './common.js';
 import type { ImapAccount } from './mailbox.js';
 import { busyCores, machineCpu, runMeasured, startBackground, type ProcStats, type RunResult } from './measure.js';
 
 export const EDOCWATCH_BIN = path.join(ROOT, 'bin', 'edocwatch.js');
 
-/**
- * The database each contender run re-creates: edocwatch_bench, or edocwatch_bench_<suffix> with
- * EDOCWATCH_TEST_SUFFIX (as the tests do), so two checkouts benchmarking on one machine never drop
- * each other's database.
- */
-export const BENCH_DB = (() => {
-  const suffix = (process.env['EDOCWATCH_TEST_SUFFIX'] ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase();
-  return suffix ? `edocwatch_bench_${suffix}` : 'edocwatch_bench';
-})();
+import { BENCH_DB } from './result.js';
+
+export { BENCH_DB };
 
 export interface Edocwatch {
   /** The environment of every edocwatch process of this instance. */
@@ -117,20 +112,34 @@ export async function messageCounts(pool: Pool): Promise<{ states: Record<string
   };
 }
 
-/** Every finished object in a raw store (`<sha256>.eml`; temporary files are counted apart). */
-export async function rawStoreFiles(root: string): Promise<{ files: Map<string, number>; temporary: number }> {
-  const files = new Map<string, number>();
-  let temporary = 0;
+/**
+ * Every object in a raw store's pack files, each read back and its sha256 computed from its bytes
+ * (scanPack): distinct objects with their lengths, records in all (a duplicate counts twice),
+ * packs whose tail is torn, and any other file (a temporary file, a file-per-message object).
+ */
+export async function rawStoreObjects(root: string): Promise<{ objects: Map<string, { length: number; pack: string; offset: number }>; records: number; packs: number; torn: string[]; other: number }> {
+  const objects = new Map<string, { length: number; pack: string; offset: number }>();
+  const torn: string[] = [];
+  let records = 0;
+  let packs = 0;
+  let other = 0;
   const walk = async (dir: string): Promise<void> => {
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const p = path.join(dir, d.name);
       if (d.isDirectory()) await walk(p);
-      else if (/^[0-9a-f]{64}\.eml$/.test(d.name)) files.set(d.name.slice(0, 64), (await stat(p)).size);
-      else temporary++;
+      else if (path.basename(dir) === 'packs' && path.dirname(dir) === root && d.name.endsWith('.pack')) {
+        packs++;
+        const scan = await scanPack(p);
+        if (scan.torn) torn.push(`${d.name} at ${scan.torn.offset}: ${scan.torn.reason}`);
+        for (const r of scan.records) {
+          records++;
+          if (!objects.has(r.sha256)) objects.set(r.sha256, { length: r.length, pack: d.name, offset: r.offset });
+        }
+      } else other++;
     }
   };
   if (existsSync(root)) await walk(root);
-  return { files, temporary };
+  return { objects, records, packs, torn, other };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,6 +152,7 @@ export interface SyncOnlyOutcome {
   /** Sum of the messages' sizes (RFC822.SIZE) recorded in Postgres. */
   bytes: number;
   rawFiles: number;
+  rawPacks: number;
   rawBytes: number;
   analyzeJobsQueued: number;
   /** A second `sync --no-analyze` right after, with nothing new: the fixed cost of a pass. */
@@ -152,8 +162,9 @@ export interface SyncOnlyOutcome {
 /**
  * `node bin/edocwatch.js sync --no-analyze` on a fresh edocwatch, measured from spawn to exit.
  * Checked afterwards: the command succeeded; Postgres holds exactly the n messages, all pending;
- * the raw store holds exactly n objects whose sha256s are the corpus messages' (every byte stored as
- * delivered) and the rows' sha256s; no temporary file is left; n analyze jobs wait in the queue.
+ * the raw store's packs hold exactly n records, none torn, each read back and hashed, whose sha256s are the
+ * corpus messages' (every byte stored as delivered, each once) and the rows' sha256s; raw_objects has n
+ * rows, each pointing at its record; no other file is left; n analyze jobs wait in the queue.
  * Then the same command once more, which finds nothing new (checked: still n messages, n jobs):
  * its time is what a pass costs before it moves any mail (start-up, connect, folder checks).
  * `firstPassNodeArgs` (e.g. --cpu-prof) go to the first pass only.
@@ -165,14 +176,22 @@ export async function runSyncOnly(agency: string, imap: ImapAccount, expected: {
     if (run.code !== 0) throw new BenchError(`edocwatch sync --no-analyze failed (exit ${run.code ?? run.signal}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-3000)}`);
     const db = await messageCounts(e.pool);
     if (db.total !== n || (db.states['pending'] ?? 0) !== n) throw new BenchError(`sync --no-analyze: Postgres holds ${db.total} messages (${JSON.stringify(db.states)}), expected ${n}, all pending`);
-    const raw = await rawStoreFiles(e.rawStore);
-    const rawBytes = [...raw.files.values()].reduce((a, b) => a + b, 0);
-    if (raw.files.size !== n) throw new BenchError(`sync --no-analyze: the raw store holds ${raw.files.size} objects, expected ${n}`);
-    const missing = [...hashes].filter((h) => !raw.files.has(h));
+    const raw = await rawStoreObjects(e.rawStore);
+    const rawBytes = [...raw.objects.values()].reduce((a, b) => a + b.length, 0);
+    if (raw.torn.length > 0) throw new BenchError(`sync --no-analyze: torn pack files in the raw store: ${raw.torn.join('; ')}`);
+    if (raw.objects.size !== n || raw.records !== n) throw new BenchError(`sync --no-analyze: the raw store holds ${raw.objects.size} objects in ${raw.records} records, expected ${n} and ${n}`);
+    const missing = [...hashes].filter((h) => !raw.objects.has(h));
     if (missing.length > 0) throw new BenchError(`sync --no-analyze: ${missing.length} delivered messages are not in the raw store byte for byte (e.g. ${missing[0]})`);
-    const unmatched = [...db.shas].filter((h) => !raw.files.has(h));
+    const unmatched = [...db.shas].filter((h) => !raw.objects.has(h));
     if (unmatched.length > 0) throw new BenchError(`sync --no-analyze: ${unmatched.length} rows point at no raw object (e.g. ${unmatched[0]})`);
-    if (raw.temporary > 0) throw new BenchError(`sync --no-analyze: ${raw.temporary} temporary files left in the raw store`);
+    // The index: one row per object, pointing at the record that holds it.
+    const { rows: index } = await e.pool.query<{ sha256: string; size: number; pack: string | null; pack_offset: string | null }>('SELECT sha256, size, pack, pack_offset FROM raw_objects');
+    const misplaced = index.filter((r) => {
+      const o = raw.objects.get(r.sha256);
+      return !o || o.pack !== r.pack || o.offset !== Number(r.pack_offset) || o.length !== r.size;
+    });
+    if (index.length !== n || misplaced.length > 0) throw new BenchError(`sync --no-analyze: raw_objects holds ${index.length} rows (expected ${n}), ${misplaced.length} not pointing at their record (e.g. ${misplaced[0]?.sha256})`);
+    if (raw.other > 0) throw new BenchError(`sync --no-analyze: ${raw.other} files other than pack files in the raw store`);
     const counts = await e.queues.analyze.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     const queued = Object.values(counts).reduce((a, b) => a + b, 0);
     if (queued !== n) throw new BenchError(`sync --no-analyze: ${queued} analyze jobs queued (${JSON.stringify(counts)}), expected ${n}`);
@@ -181,7 +200,7 @@ export async function runSyncOnly(agency: string, imap: ImapAccount, expected: {
     const after = await messageCounts(e.pool);
     const queuedAfter = Object.values(await e.queues.analyze.getJobCounts('waiting', 'prioritized', 'delayed', 'active')).reduce((a, b) => a + b, 0);
     if (after.total !== n || queuedAfter !== n) throw new BenchError(`a second sync --no-analyze changed the counts: ${after.total} messages, ${queuedAfter} jobs, expected ${n} and ${n}`);
-    return { run, cores, states: db.states, bytes: db.bytes, rawFiles: raw.files.size, rawBytes, analyzeJobsQueued: queued, again };
+    return { run, cores, states: db.states, bytes: db.bytes, rawFiles: raw.objects.size, rawPacks: raw.packs, rawBytes, analyzeJobsQueued: queued, again };
   });
 }
 

@@ -23,3 +23,13 @@ export function env(name: string): string {
 
 /** Monotonic seconds. */
 export const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/**
+ * The database each contender run re-creates: edocwatch_bench, or edocwatch_bench_<suffix> with
+ * EDOCWATCH_TEST_SUFFIX (as the tests do), so two checkouts benchmarking on one machine never drop
+ * each other's database.
+ */
+export const BENCH_DB = (() => {
+  const suffix = (process.env['EDOCWATCH_TEST_SUFFIX'] ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase();
+  return suffix ? `edocwatch_bench_${suffix}` : 'edocwatch_bench';
+})();

@@ -10,9 +10,12 @@ import { loadConfig } from '../src/config/config.js';
 import { loadDirectoryFile } from '../src/config/directory-file.js';
 import { buildDirectory } from '../src/domain/directory.js';
 import { analysisLimits, preloadAnalysis } from '../src/jobs/analyze.js';
-import { RawStore } from '../src/store/raw-store.js';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.js';
+import { createPool, pgSettings, type Pool } from '../src/db/pool.js';
+import { RawStore, type RawLocation } from '../src/store/raw-store.js';
 import { imapFetch } from './imap-fetch.js';
-import { env, now, printResult, type StageResult } from './result.js';
+import { BENCH_DB, env, now, printResult, type StageResult } from './result.js';
 
 export { RESULT_MARK, type StageResult } from './result.js';
 
@@ -82,7 +85,19 @@ async function analyzeOnly(): Promise<StageResult> {
   return { messages: entries.length, bytes, seconds: now() - t0, extra: states };
 }
 
-/** Diagnostic: RawStore.put of every message, with fsync (as the product does) and without. */
+/** The index rows of a batch's objects, as recordFetchedBatch writes them. */
+async function recordRawObjects(pool: Pool, shas: string[], locs: ReadonlyMap<string, RawLocation>): Promise<void> {
+  const objs = [...new Set(shas)].flatMap((s) => {
+    const l = locs.get(s);
+    return l ? [{ s, l }] : [];
+  });
+  await pool.query(
+    `INSERT INTO raw_objects (sha256, size, pack, pack_offset) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[]) ON CONFLICT DO NOTHING`,
+    [objs.map((o) => o.s), objs.map((o) => o.l.length), objs.map((o) => o.l.pack), objs.map((o) => o.l.offset)],
+  );
+}
+
+/** Diagnostic: raw-store batches of every message (written, committed, indexed), with fsync (as the product does) and without. */
 async function rawStore(): Promise<StageResult> {
   const dir = env('BENCH_CORPUS_DIR');
   const scratch = env('BENCH_SCRATCH_DIR');
@@ -90,16 +105,36 @@ async function rawStore(): Promise<StageResult> {
   const raws: Buffer[] = [];
   for (const e of entries) raws.push(await readFile(path.join(dir, e.file)));
   const bytes = raws.reduce((s, r) => s + r.length, 0);
+  // The pack index lives in Postgres: a scratch database of its own, re-created for each timing.
+  const url = new URL(process.env['DATABASE_URL'] ?? 'postgres://127.0.0.1:5432/edocwatch');
+  url.pathname = `/${BENCH_DB}_rawstore`;
+  const admin = new URL(url.toString());
+  admin.pathname = '/postgres';
   const timed = async (fsync: boolean): Promise<number> => {
     const root = path.join(scratch, fsync ? 'fsync' : 'nofsync');
     await rm(root, { recursive: true, force: true });
-    const store = new RawStore(root, fsync);
-    const t0 = now();
-    // Batches of 200 in parallel, as syncFolder stores one fetch batch with Promise.all.
-    for (let i = 0; i < raws.length; i += 200) await Promise.all(raws.slice(i, i + 200).map((r) => store.put(r)));
-    const s = now() - t0;
-    await rm(root, { recursive: true, force: true });
-    return s;
+    const c = new pg.Client(pgSettings(admin.toString()));
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DB}_rawstore WITH (FORCE)`).finally(() => c.end());
+    await migrate(url.toString());
+    const pool = createPool(url.toString(), 4);
+    try {
+      const store = new RawStore(root, pool, { fsync });
+      const t0 = now();
+      // Batches of 200, as syncFolder stores one fetch batch: written side by side, one commit, indexed.
+      for (let i = 0; i < raws.length; i += 200) {
+        const b = store.batch();
+        const shas = await Promise.all(raws.slice(i, i + 200).map((r) => b.put(r)));
+        await b.commit();
+        await recordRawObjects(pool, shas, b.locations);
+      }
+      const s = now() - t0;
+      await store.close();
+      return s;
+    } finally {
+      await pool.end();
+      await rm(root, { recursive: true, force: true });
+    }
   };
   const withFsync = await timed(true);
   const withoutFsync = await timed(false);

@@ -45,7 +45,8 @@ async function runContender(c: Contender, corpus: Corpus, hashes: Set<string>, m
     if (s.bytes !== corpus.bytes) throw new BenchError(`sync --no-analyze recorded ${s.bytes} bytes of messages, expected ${corpus.bytes}`);
     return { ...figures(LABEL.edocwatch, { messages: n, bytes: s.bytes, seconds: s.run.wallS }, s.run.stats, s.cores), detail: {
         states: s.states,
-        rawFiles: s.rawFiles,
+        rawObjects: s.rawFiles,
+        rawPacks: s.rawPacks,
         rawBytes: s.rawBytes,
         analyzeJobsQueued: s.analyzeJobsQueued,
         secondPass: { seconds: s.again.run.wallS, peakRssMb: s.again.run.stats.peakRssMb, cpuS: s.again.run.stats.userS + s.again.run.stats.sysS },
@@ -123,7 +124,7 @@ export async function runSyncSection(o: Options, corpus: Corpus, mailbox: Delive
     `a second sync --no-analyze with nothing new takes ${secondS.toFixed(2)} s (median; start-up, connect, folder checks)${
       med.edocwatch.row.seconds > 2 * secondS ? `: the first pass less that is ${netRate.toFixed(0)} msg/s, ${fmt(netRate / med.imapflow.row.msgPerS)} bare imapflow` : ''
     }`,
-    `checked each round: imapflow ${n} sources, the corpus' bytes; edocwatch ${n} messages in Postgres, all pending, ${n} raw objects byte-identical to the delivered mail, ${n} analyze jobs queued, nothing added by the second pass; mbsync ${n} files`,
+    `checked each round: imapflow ${n} sources, the corpus' bytes; edocwatch ${n} messages in Postgres, all pending, ${n} raw objects in pack files, read back, byte-identical to the delivered mail, each stored once and indexed, ${n} analyze jobs queued, nothing added by the second pass; mbsync ${n} files`,
   );
   const json: Record<string, unknown> = {
     loadAverageBefore: loadBefore,

@@ -30,11 +30,12 @@ export async function createRuntime(opts: { config?: Config; log?: Logger; check
     }
   }
   let queues: Queues | null = null;
+  const store = new RawStore(config.rawStore, pool);
   return {
     config,
     log,
     pool,
-    store: new RawStore(config.rawStore),
+    store,
     directory: new DirectoryCache(pool),
     // Queues open Redis connections: only commands that use them pay for them.
     queues() {
@@ -43,6 +44,7 @@ export async function createRuntime(opts: { config?: Config; log?: Logger; check
     },
     async close() {
       if (queues) await queues.close();
+      await store.close().catch(() => undefined);
       await pool.end();
     },
   };

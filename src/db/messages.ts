@@ -2,6 +2,7 @@
 // on the server. Written by the sync job before its analyze job is enqueued.
 import type { Queryable } from './pool.js';
 import type { MessageState } from '../domain/types.js';
+import type { RawLocation } from '../store/raw-store.js';
 
 export interface FetchedMessage {
   mailboxId: number;
@@ -31,16 +32,24 @@ export function dedupKey(messageId: string | null, sha256: string): string {
  * table, not three per message. Call inside a transaction. Returns, per input, the message id,
  * whether it needs analysis, and whether this call created its message row (true for one input
  * per new row: a second copy in the batch, or a mail already held, is not new).
+ * `locations` (RawBatch.locations, after its commit) says where the raw store put the objects it
+ * wrote: their raw_objects rows are written here, in the caller's transaction.
  */
 export async function recordFetchedBatch(
   db: Queryable,
   ms: FetchedMessage[],
+  locations: ReadonlyMap<string, RawLocation> = new Map(),
 ): Promise<Array<{ id: number; needsAnalysis: boolean; created: boolean }>> {
   if (ms.length === 0) return [];
-  const raw = [...new Map(ms.map((m) => [m.sha256, m.storedBytes ?? m.size])).entries()].sort(([a], [b]) => a.localeCompare(b));
+  const raw = [...new Map(ms.map((m) => [m.sha256, locations.get(m.sha256)?.length ?? m.storedBytes ?? m.size])).entries()].sort(([a], [b]) => a.localeCompare(b));
+  // A row of the file-per-message layout whose object was written again into a pack (its file was
+  // gone) now points at the pack; a row with a pack keeps it.
   await db.query(
-    `INSERT INTO raw_objects (sha256, size) SELECT * FROM unnest($1::text[], $2::int[]) ORDER BY 1 ON CONFLICT (sha256) DO NOTHING`,
-    [raw.map(([s]) => s), raw.map(([, n]) => n)],
+    `INSERT INTO raw_objects (sha256, size, pack, pack_offset)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[]) ORDER BY 1
+     ON CONFLICT (sha256) DO UPDATE SET size = EXCLUDED.size, pack = EXCLUDED.pack, pack_offset = EXCLUDED.pack_offset
+      WHERE raw_objects.pack IS NULL AND EXCLUDED.pack IS NOT NULL`,
+    [raw.map(([s]) => s), raw.map(([, n]) => n), raw.map(([s]) => locations.get(s)?.pack ?? null), raw.map(([s]) => locations.get(s)?.offset ?? null)],
   );
   // One row per dedup key (the same mail twice in one batch is one message); the first wins.
   const keys = ms.map((m) => dedupKey(m.messageId, m.sha256));

@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import { ImapFlow, type FetchMessageObject, type ImapFlowOptions, type ListResponse, type SearchObject } from 'imapflow';
 import { ServiceError } from '../errors.js';
+import { messageIdOf } from '../domain/message-id.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
 
@@ -142,7 +143,8 @@ function toMeta(m: FetchMessageObject): MessageMeta {
     uid: m.uid,
     size: m.size ?? 0,
     internalDate: d instanceof Date ? d : typeof d === 'string' ? new Date(d) : null,
-    messageId: m.envelope?.messageId ?? null,
+    // BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)], read as `import` reads an archived message's header.
+    messageId: m.headers ? messageIdOf(m.headers) : null,
   };
 }
 
@@ -169,11 +171,13 @@ export async function searchUids(client: ImapFlow, q: UidQuery): Promise<number[
   return found.filter((u) => u > q.afterUid).sort((a, b) => a - b);
 }
 
-/** Size, INTERNALDATE and Message-ID of the given UIDs: envelopes, no bodies. */
+/** Size, INTERNALDATE and Message-ID of the given UIDs: no bodies. */
 export async function fetchMetas(client: ImapFlow, uids: number[]): Promise<MessageMeta[]> {
   const out: MessageMeta[] = [];
   if (uids.length === 0) return out;
-  for await (const m of client.fetch(compactUids(uids), { uid: true, size: true, internalDate: true, envelope: true }, { uid: true })) out.push(toMeta(m));
+  // Only the Message-ID header field, not the ENVELOPE: the server need not build, nor imapflow
+  // parse and MIME-decode, every subject and address list just to key the message.
+  for await (const m of client.fetch(compactUids(uids), { uid: true, size: true, internalDate: true, headers: ['message-id'] }, { uid: true })) out.push(toMeta(m));
   out.sort((a, b) => a.uid - b.uid);
   return out;
 }

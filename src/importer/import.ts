@@ -98,8 +98,8 @@ async function recordBatch(mailboxId: number, batch: Pending[], result: ImportRe
     else result.new++;
     seen.add(b.key);
   }
-  // Raw bytes first (atomic files, durable with their directories), then the rows that point at
-  // them, in one transaction.
+  // Raw bytes first (appended to this process's pack, fsync'd once), then the rows that point at
+  // them and say where they are, in one transaction.
   const raw = store.batch();
   await Promise.all(fresh.map((b) => raw.put(b.msg.raw)));
   await raw.commit();
@@ -121,6 +121,7 @@ async function recordBatch(mailboxId: number, batch: Pending[], result: ImportRe
           stateReason: b.msg.overLimit ? `size ${b.msg.size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` : null,
         }),
       ),
+      raw.locations,
     );
     // Locations of held mail, one statement per folder.
     for (const folder of new Set(batch.map((b) => b.folder))) {

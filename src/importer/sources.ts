@@ -8,6 +8,9 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { HEAD_CAP, headerSection } from '../domain/message-id.js';
+
+export { headerSection, messageIdOf } from '../domain/message-id.js';
 
 export type ArchiveKind = 'mbox' | 'eml' | 'eml-dir' | 'maildir';
 
@@ -35,7 +38,6 @@ export interface ReadOptions {
 /** A line longer than this is passed through in pieces: the line buffer never grows past it. */
 const MAX_LINE = 64 * 1024;
 /** At most this much of a message is read to find its header section. */
-const HEAD_CAP = 256 * 1024;
 
 const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -203,28 +205,6 @@ async function readMessageFile(file: string, max: number): Promise<{ raw: Buffer
   } finally {
     await fh.close();
   }
-}
-
-/** The header section with the blank line that ends it (what IMAP BODY[HEADER] returns); at most HEAD_CAP bytes. */
-export function headerSection(buf: Buffer): Buffer {
-  const lim = buf.subarray(0, HEAD_CAP);
-  if (lim[0] === 0x0a) return Buffer.from(lim.subarray(0, 1));
-  if (lim[0] === 0x0d && lim[1] === 0x0a) return Buffer.from(lim.subarray(0, 2));
-  const i = lim.indexOf('\n\n');
-  const j = lim.indexOf('\n\r\n');
-  const ends = [i >= 0 ? i + 2 : -1, j >= 0 ? j + 3 : -1].filter((x) => x > 0);
-  return Buffer.from(ends.length > 0 ? lim.subarray(0, Math.min(...ends)) : lim);
-}
-
-/** The Message-ID header's value (unfolded, `<…>` kept), or null; reads the header section only. */
-export function messageIdOf(raw: Buffer): string | null {
-  const head = headerSection(raw).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
-  const m = /^message-id[ \t]*:(.*)$/im.exec(head);
-  if (!m) return null;
-  const v = (m[1] ?? '').trim();
-  const bracketed = /<[^<>]*>/.exec(v);
-  const id = bracketed ? bracketed[0] : (v.split(/\s+/)[0] ?? '');
-  return id.length > 0 ? id : null;
 }
 
 const MONTHS: Record<string, number> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };

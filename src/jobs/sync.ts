@@ -1,6 +1,6 @@
 // The `sync` job: one pass over one mailbox. For each watched folder: check UIDVALIDITY and (with
 // CONDSTORE) HIGHESTMODSEQ, skip the folder when nothing changed, else SEARCH the UIDs above the
-// checkpoint (or, for a backfill, in a date range), fetch their envelopes batch by batch, fetch the
+// checkpoint (or, for a backfill, in a date range), fetch their sizes, dates and Message-IDs batch by batch, fetch the
 // bodies not yet stored (bounded by count and bytes; big messages streamed in chunks), write each
 // raw message to the raw store, record the batch as pending in Postgres, enqueue the analyze jobs,
 // and only then advance the checkpoint. Never changes the mailbox (EXAMINE, BODY.PEEK).
@@ -28,7 +28,7 @@ import {
 import { Pacer } from './pacer.js';
 import { forgetAccessToken, mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
-import type { RawBatch, RawStore } from '../store/raw-store.js';
+import type { RawBatch, RawLocation, RawStore } from '../store/raw-store.js';
 
 export interface SyncDeps {
   pool: Pool;
@@ -240,9 +240,9 @@ async function backfillFolder(client: ImapFlow, mb: MailboxRow, folder: string, 
 }
 
 /**
- * Fetches and records the given UIDs in batches of `fetch_batch`: envelopes first, then the bodies
- * of mail not already held, written to the raw store and made durable (files and directories
- * fsync'd); then the batch is committed — rows recorded in Postgres, analyze jobs queued, and only
+ * Fetches and records the given UIDs in batches of `fetch_batch`: sizes, dates and Message-IDs first, then the bodies
+ * of mail not already held, appended to the raw store's pack and made durable (one fsync per
+ * batch); then the batch is committed — rows recorded in Postgres, analyze jobs queued, and only
  * then `advance` moves the checkpoint. Batch k's commit runs while batch k+1 is fetched (the IMAP
  * connection and Postgres/Redis work side by side); commits stay in order, one at a time.
  * Re-running after an interruption skips what was recorded.
@@ -299,9 +299,11 @@ interface FetchedBatch {
   located: Array<{ uid: number; messageId: number }>;
   /** Raw objects written and durable. */
   stored: StoredRaw[];
+  /** Where the raw store put the objects this batch wrote (indexed with the batch's rows). */
+  locations: ReadonlyMap<string, RawLocation>;
 }
 
-/** One batch's IMAP work: envelopes, then the bodies not already held, durably in the raw store. */
+/** One batch's IMAP work: sizes, dates and Message-IDs, then the bodies not already held, durably in the raw store. */
 async function fetchBatch(client: ImapFlow, mb: MailboxRow, folder: string, uidvalidity: number, chunkUids: number[], deps: FolderDeps): Promise<FetchedBatch> {
   const { pool, config } = deps;
   const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
@@ -333,9 +335,9 @@ async function fetchBatch(client: ImapFlow, mb: MailboxRow, folder: string, uidv
     const sha256 = await raw.put(headers);
     stored.push({ uid: m.uid, sha256, storedBytes: headers.length, state: 'over_limit', reason: `size ${m.size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` });
   }
-  // The batch's files and the directories that gained them, fsync'd: nothing points at them before.
+  // The batch's pack bytes fsync'd (and a new pack's directory): nothing points at them before.
   await raw.commit();
-  return { metas, located, stored };
+  return { metas, located, stored, locations: raw.locations };
 }
 
 /** One batch's records: locations and fetched messages in one transaction, then their analyze jobs. */
@@ -364,6 +366,7 @@ async function commitBatch(mb: MailboxRow, folder: string, uidvalidity: number, 
           stateReason: s.reason,
         };
       }),
+      b.locations,
     );
   });
   const enqueue: number[] = [];

@@ -141,16 +141,17 @@ export async function addOnce<T>(queue: Queue<T>, name: string, data: T, jobId: 
  * addOnce for many jobs of one queue, with the same rule for each (a job waiting or running under
  * its id is left as it is; a finished or failed one is removed and added again), but the Redis
  * round trips of a chunk overlapped and the new jobs added in one addBulk, instead of three round
- * trips one job after another. Returns how many jobs were added.
+ * trips one job after another. A job's state is asked for alone (one script call), without reading
+ * the job itself: at the start of a pass every pending message is checked this way, and most are
+ * still waiting. Returns how many jobs were added.
  */
 export async function addManyOnce<T>(queue: Queue<T>, name: string, jobs: Array<{ data: T; jobId: string }>, chunk = 500): Promise<number> {
   let added = 0;
   for (let i = 0; i < jobs.length; i += chunk) {
     const part = jobs.slice(i, i + chunk);
-    const old = await Promise.all(part.map((j) => queue.getJob(j.jobId)));
-    const states = await Promise.all(old.map(async (o) => (o ? o.getState() : null)));
-    const again = (k: number): boolean => old[k] === undefined || states[k] === 'failed' || states[k] === 'completed';
-    await Promise.all(old.map(async (o, k) => (o && again(k) ? o.remove().catch(() => undefined) : undefined)));
+    const states = await Promise.all(part.map((j) => queue.getJobState(j.jobId)));
+    const again = (k: number): boolean => states[k] === 'unknown' || states[k] === 'failed' || states[k] === 'completed';
+    await Promise.all(part.map(async (j, k) => (states[k] === 'failed' || states[k] === 'completed' ? queue.remove(j.jobId).catch(() => undefined) : undefined)));
     const add = part.filter((_, k) => again(k));
     // A job another process added meanwhile under the same id is kept as it is by BullMQ.
     if (add.length > 0) await (queue as Queue).addBulk(add.map((j) => ({ name, data: j.data, opts: { jobId: j.jobId } })));

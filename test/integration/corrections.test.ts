@@ -71,7 +71,7 @@ describe('corrections, re-analysis and threads', () => {
     directory = await loadDirectoryFile('config/agencies.yaml');
     await upsertAgencies(pool, directory);
     const mailbox = await insertMailbox(pool, { agencyCode: STC, host: '127.0.0.1', port: 1, security: 'none', username: 'stc', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
-    const store = new RawStore(t.rawStore, false);
+    const store = new RawStore(t.rawStore, pool, { fsync: false });
     const raws = [
       mail({ n: 1, to: 'snv@sonminh.gov.vn', subject: 'V/v góp ý dự thảo quy chế quản lý tài chính', body: 'Sở Tài chính gửi Công văn số 12/STC-NS để góp ý.', day: 3 }),
       mail({ n: 2, to: 'vanthu@sotuphap-moi.vn', subject: 'V/v thẩm định hồ sơ mua sắm tập trung', body: 'Sở Tài chính gửi Công văn số 13/STC-NS đề nghị thẩm định.', day: 4 }),
@@ -257,7 +257,7 @@ describe('corrections, re-analysis and threads', () => {
     // The same mail as a file: the analysis alone, as before.
     const { rows } = await pool.query<{ sha256: string }>(`SELECT sha256 FROM messages WHERE id = $1`, [ids[0]]);
     const file = path.join(t.rawStore, 'inspect-me.eml');
-    writeFileSync(file, await new RawStore(t.rawStore, false).get(rows[0]?.sha256 as string));
+    writeFileSync(file, await new RawStore(t.rawStore, pool, { fsync: false }).get(rows[0]?.sha256 as string));
     const plain = JSON.parse((await cli('inspect', file, '--agency', STC)).stdout) as Inspected;
     expect(plain.labels).toMatchObject({ form: 'electronic', flow: 'inter_agency' });
     expect(plain.evidence.some((e) => e.rule === 'override')).toBe(false);

@@ -149,7 +149,7 @@ describe('exchange identity across mails', () => {
     const agencies = await loadDirectoryFile('config/agencies.yaml');
     await upsertAgencies(pool, agencies);
     directory = buildDirectory(agencies);
-    store = new RawStore(t.rawStore, false);
+    store = new RawStore(t.rawStore, pool, { fsync: false });
     for (const [name, agency] of [['stc', STC], ['ubnd', UBND]] as const) {
       mailboxes.set(name, await insertMailbox(pool, { agencyCode: agency, host: '127.0.0.1', port: 1, security: 'none', username: name, secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false }));
     }

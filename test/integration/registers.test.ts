@@ -75,7 +75,7 @@ describe('paper registers', () => {
     pool = createPool(t.databaseUrl);
     await upsertAgencies(pool, await loadDirectoryFile('config/agencies.yaml'));
     mailbox = await insertMailbox(pool, { agencyCode: STC, host: '127.0.0.1', port: 1, security: 'none', username: 'stc', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
-    store = new RawStore(t.rawStore, false);
+    store = new RawStore(t.rawStore, pool, { fsync: false });
     dir = mkdtempSync(path.join(os.tmpdir(), 'edocwatch-registers-'));
     await deliver(1, mail(1, 'ubnd@sonminh.gov.vn', 'Sở Tài chính trình Tờ trình số 21/TTr-STC về dự toán.', 3));
     await deliver(2, mail(2, 'snv@sonminh.gov.vn', 'Sở Tài chính gửi Công văn số 41/STC-NS.', 4));

@@ -43,7 +43,7 @@ describe('attachment facts shared between processes', () => {
     const config = loadConfig({ ...t.env, EDOCWATCH_TRUST_ANCHORS: anchors });
     // A signed one-page decision: larger than the lookup threshold (the signature's placeholder alone is 16 kB).
     pdf = await signPdf(await plainPdf('Quyet dinh so 41/QD-UBND. Can cu Cong van so 2888/UBND-VX cua UBND tinh.'), pki.signer, { chain: [pki.intermediate] });
-    const store = new RawStore(t.rawStore, false);
+    const store = new RawStore(t.rawStore, pool, { fsync: false });
     const mailbox = await insertMailbox(pool, { agencyCode: '000.00.02.H30', host: '127.0.0.1', port: 1, security: 'none', username: 'snv', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
     // The same decision in two mails (sent, then sent again with another subject).
     const raws = [

@@ -1,4 +1,4 @@
-// Migration 0014 on a database written by the code before it: a document row that mails of 2025 and
+// Migration 0015 on a database written by the code before it: a document row that mails of 2025 and
 // 2026 shared (`2888/UBND-VX`, no year of its own, no issue date) is split per year, and the 2026
 // mail, its exchange and a 2026 register row move to the new row; each sighting gets its exchange's
 // labels and evidence naming its mail; the rollups follow (checked against the facts).
@@ -23,15 +23,15 @@ import { createTestEnv, type TestEnv } from '../helpers/env.js';
 const UBND = '000.00.00.H30';
 const STC = '000.00.03.H30';
 
-describe('migration 0014 (documents per year, sightings with labels)', () => {
+describe('migration 0015 (documents per year, sightings with labels)', () => {
   let t: TestEnv;
   let pool: Pool;
 
   beforeAll(async () => {
-    t = await createTestEnv('migration_0014', { migrate: false });
+    t = await createTestEnv('migration_0015', { migrate: false });
     await ensureDatabase(t.databaseUrl);
-    // The schema before 0014: the earlier migrations only.
-    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0014').length;
+    // The schema before 0015: the earlier migrations only.
+    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0015').length;
     const admin = new pg.Client(pgSettings(t.databaseUrl));
     await admin.connect();
     await runner({ dbClient: admin, dir: MIGRATIONS_DIR(), direction: 'up', migrationsTable: 'schema_migrations', count: before, singleTransaction: true, checkOrder: true, log: () => undefined });
@@ -57,7 +57,7 @@ describe('migration 0014 (documents per year, sightings with labels)', () => {
     for (const [k, m] of mails.entries()) {
       await pool.query(`UPDATE messages SET state = 'analyzed', msg_date = $2, direction = 'outbound' WHERE id = $1`, [ids[k], m.date]);
     }
-    // As the code before 0014 wrote them: one document row for both years, one exchange per mail.
+    // As the code before 0015 wrote them: one document row for both years, one exchange per mail.
     const doc = await pool.query<{ id: number }>(`INSERT INTO documents (ref, number, year, symbol, kind) VALUES ('2888/UBND-VX', '2888', NULL, 'UBND-VX', 'Công văn') RETURNING id`);
     const docId = doc.rows[0]?.id as number;
     const exIds: number[] = [];
@@ -87,9 +87,9 @@ describe('migration 0014 (documents per year, sightings with labels)', () => {
     expect((await checkRollups(pool)).differences).toEqual([]);
 
     const r = await migrate(t.databaseUrl);
-    // 0014 first, then those after it.
-    expect(r.applied).toEqual(readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f >= '0014').sort().map((f) => f.replace(/\.sql$/, '')));
-    expect(r.applied[0]).toBe('0014_exchange_sightings_merge_document_year');
+    // 0015 first, then those after it.
+    expect(r.applied).toEqual(readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f >= '0015').sort().map((f) => f.replace(/\.sql$/, '')));
+    expect(r.applied[0]).toBe('0015_exchange_sightings_merge_document_year');
 
     const docs = await pool.query<{ id: number; doc_year: number }>(`SELECT id, doc_year FROM documents WHERE ref = '2888/UBND-VX' ORDER BY doc_year`);
     expect(docs.rows.map((d) => d.doc_year)).toEqual([2025, 2026]);
@@ -122,14 +122,14 @@ describe('migration 0014 (documents per year, sightings with labels)', () => {
   });
 });
 
-describe('after migration 0014, reanalyze re-keys the exchanges stored before', () => {
+describe('after migration 0015, reanalyze re-keys the exchanges stored before', () => {
   let t: TestEnv;
   let pool: Pool;
 
   beforeAll(async () => {
-    t = await createTestEnv('migration_0014_rekey', { migrate: false });
+    t = await createTestEnv('migration_0015_rekey', { migrate: false });
     await ensureDatabase(t.databaseUrl);
-    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0014').length;
+    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0015').length;
     const admin = new pg.Client(pgSettings(t.databaseUrl));
     await admin.connect();
     await runner({ dbClient: admin, dir: MIGRATIONS_DIR(), direction: 'up', migrationsTable: 'schema_migrations', count: before, singleTransaction: true, checkOrder: true, log: () => undefined });
@@ -143,7 +143,7 @@ describe('after migration 0014, reanalyze re-keys the exchanges stored before', 
 
   it('merges the mails of one document to one receiver into one exchange, keeps a corrected one', async () => {
     await upsertAgencies(pool, await loadDirectoryFile('config/agencies.yaml'));
-    const store = new RawStore(t.rawStore, false);
+    const store = new RawStore(t.rawStore, pool, { fsync: false });
     const mb = await insertMailbox(pool, { agencyCode: STC, host: '127.0.0.1', port: 1, security: 'none', username: 'stc', secretEnc: Buffer.alloc(40), folders: ['INBOX'], tlsInsecure: false });
     const mail = (id: string, date: string, body: string) =>
       Buffer.from(
@@ -170,7 +170,7 @@ describe('after migration 0014, reanalyze re-keys the exchanges stored before', 
       recordFetchedBatch(tx, await Promise.all(mails.map(async (m) => ({ mailboxId: mb, folder: 'Sent', uidvalidity: 1, uid: m.uid, sha256: await store.put(m.raw), size: m.raw.length, messageId: `<${m.id}@stc.sonminh.gov.vn>`, internalDate: null, state: 'pending' as const, stateReason: null })))),
     );
     const ids = recs.map((r) => r.id);
-    // As the code before 0014 wrote them: one exchange per mail (keys derived from the mail).
+    // As the code before 0015 wrote them: one exchange per mail (keys derived from the mail).
     const docs = new Map<string, number>();
     for (const ref of ['21/TTr-STC', '5/TB-STC']) {
       const d = await pool.query<{ id: number }>(`INSERT INTO documents (ref, number, year, symbol, kind) VALUES ($1, $2, NULL, $3, NULL) RETURNING id`, [ref, ref.split('/')[0], ref.split('/')[1]]);
