@@ -7,7 +7,6 @@ import { openPdf, type PdfJs } from './pdfjs.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import mammoth from 'mammoth';
 import { PDFDict, PDFDocument, PDFName, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, Digitization } from '../domain/types.js';
 import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
@@ -265,11 +264,6 @@ function scanOperators(
 
 const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-async function inspectDocx(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits): Promise<void> {
-  const result = await mammoth.extractRawText({ buffer: content });
-  facts.text = result.value.normalize('NFC').slice(0, limits.maxTextChars);
-}
-
 /** Visible text of an HTML attachment: references live in the text, not in the markup. */
 function htmlToText(html: string): string {
   return html
@@ -449,7 +443,6 @@ async function analyze(
   checkDeadline(run);
   await inspectSignatures(content, facts, limits, run);
   if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
-  else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
   else if (sniffed.kind === 'image') inspectImage(content, facts, limits.maxPages);
   else if (sniffed.kind === 'text' && nested === 0 && /xml/.test(sniffed.mime) && looksLikeEdxml(decodeText(content.subarray(0, 4096)))) {
     inspectEdxml(content, facts, limits, carried);
@@ -461,7 +454,7 @@ async function analyze(
       inspect: inspectAttachment,
     });
   }
-  // Office formats besides DOCX's text (src/analyze/office.ts); then legacy Vietnamese encodings.
+  // Office formats, DOCX included (src/analyze/office.ts); then legacy Vietnamese encodings.
   if (sniffed.kind === 'office') await inspectOffice(content, facts, { maxTextChars: limits.maxTextChars, check: () => checkDeadline(run) });
   repairAttachmentText(facts, limits.maxTextChars);
 }
