@@ -4,6 +4,7 @@
 // with `problem` set. No I/O besides pdfjs-dist's lazy loading of its own worker module.
 
 import { openPdf, type PdfJs } from './pdfjs.js';
+import { pdfiumPages } from './pdfium.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -120,7 +121,41 @@ export function digitizationOfPages(pages: PageFacts[]): Digitization {
   return 'mixed';
 }
 
+/**
+ * A PDF's pages, text and digitization. PDFium reads it (src/analyze/pdfium.ts): text and painted
+ * objects of each page in one pass. A file PDFium cannot open goes to pdfjs, which forgives more.
+ */
 async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, run: Run): Promise<void> {
+  let read: Awaited<ReturnType<typeof pdfiumPages>>;
+  try {
+    read = await pdfiumPages(content, limits.maxPages, async () => {
+      checkDeadline(run);
+      await yieldToTimers();
+    });
+  } catch (err) {
+    if (err instanceof DeadlineExceeded) throw err;
+    await inspectPdfWithPdfjs(content, facts, limits, run);
+    return;
+  }
+  facts.pages = read.pageCount;
+  if (read.pageCount > limits.maxPages) facts.problem = 'over_limit:pages';
+  const pages: PageFacts[] = [];
+  const texts: string[] = [];
+  let textLen = 0;
+  for (const page of read.pages) {
+    pages.push({ hasText: /\S/.test(page.text), visibleText: page.visibleText, paintsImage: page.paintsImage });
+    if (textLen < limits.maxTextChars) {
+      texts.push(page.text.normalize('NFC'));
+      textLen += page.text.length + 1;
+    }
+  }
+  facts.textPages = pages.filter((p) => p.hasText).length;
+  facts.digitization = digitizationOfPages(pages);
+  facts.text = texts.join('\n').slice(0, limits.maxTextChars);
+}
+
+/** The same facts read with pdfjs (and pdf-lib's look at the page resources), for the PDFs PDFium cannot open. */
+async function inspectPdfWithPdfjs(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, run: Run): Promise<void> {
   const pdfjs = await loadPdfJs();
   checkDeadline(run);
   const { OPS } = pdfjs;
