@@ -47,19 +47,45 @@ export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
 let pdfjsPromise: Promise<PdfJs> | null = null;
 
 /**
+ * Built-ins that the core-js polyfills bundled in pdfjs' legacy build replace in the whole process
+ * on Node 20 (for corner cases: a read-only array length, JSON.parse's source-text access), with
+ * JavaScript versions many times slower — Array.prototype.push is on every path of the analysis,
+ * mailparser's included. Node's own are put back once pdfjs is loaded; what the polyfills add
+ * (Promise.withResolvers, Set methods…) stays, pdfjs needs it.
+ */
+const KEPT_NATIVE: ReadonlyArray<readonly [object, string]> = [
+  [Array.prototype, 'push'],
+  [JSON, 'parse'],
+  [Function.prototype, 'toString'],
+];
+
+function nativeBuiltins(): Array<[object, string, PropertyDescriptor | undefined]> {
+  return KEPT_NATIVE.map(([o, k]) => [o, k, Object.getOwnPropertyDescriptor(o, k)]);
+}
+
+function restoreBuiltins(saved: Array<[object, string, PropertyDescriptor | undefined]>): void {
+  for (const [o, k, d] of saved) if (d && Object.getOwnPropertyDescriptor(o, k)?.value !== d.value) Object.defineProperty(o, k, d);
+}
+
+/**
  * pdfjs-dist, loaded once. Node has no web workers, so pdfjs runs its "fake worker" in this
  * thread; registering the worker module on globalThis spares it a dynamic import per document.
  */
 export function loadPdfJs(): Promise<PdfJs> {
   pdfjsPromise ??= (async () => {
-    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-    const workerUrl = pathToFileURL(
-      createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.mjs'),
-    ).href;
-    const g = globalThis as { pdfjsWorker?: unknown };
-    if (!g.pdfjsWorker) g.pdfjsWorker = (await import(workerUrl)) as unknown;
-    pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
-    return pdfjs;
+    const natives = nativeBuiltins();
+    try {
+      const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+      const workerUrl = pathToFileURL(
+        createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+      ).href;
+      const g = globalThis as { pdfjsWorker?: unknown };
+      if (!g.pdfjsWorker) g.pdfjsWorker = (await import(workerUrl)) as unknown;
+      pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
+      return pdfjs;
+    } finally {
+      restoreBuiltins(natives);
+    }
   })();
   // A failed load is not remembered: the next attachment tries again.
   pdfjsPromise.catch(() => {

@@ -22,6 +22,11 @@ const spec: DocSpec = {
   signer: 'Trần Văn Bình',
 };
 
+// Node's own, before pdfjs (whose legacy build carries core-js polyfills) is loaded.
+const nativePush = Array.prototype.push;
+const nativeJsonParse = JSON.parse;
+const nativeToString = Function.prototype.toString;
+
 const files: Record<string, Buffer> = {};
 beforeAll(async () => {
   files.text = await renderTextPdf(spec);
@@ -112,6 +117,19 @@ describe('pdfiumPages', () => {
   it('says why it cannot open a file that is not a PDF, or one cut short', async () => {
     await expect(pdfiumPages(Buffer.from('not a pdf at all'), 100, nothingBetween)).rejects.toBeInstanceOf(PdfiumLoadError);
     await expect(pdfiumPages(file('text').subarray(0, 4000), 100, nothingBetween)).rejects.toThrow(/not in PDF format or corrupted/);
+  });
+});
+
+describe('loading pdfjs (the fallback and OCR reader)', () => {
+  it("leaves Node's own Array.prototype.push, JSON.parse and Function.prototype.toString in place, and pdfjs working", async () => {
+    const pdfjs = await loadPdfJs();
+    expect(Array.prototype.push).toBe(nativePush);
+    expect(JSON.parse).toBe(nativeJsonParse);
+    expect(Function.prototype.toString).toBe(nativeToString);
+    // What the polyfills add and pdfjs needs stays.
+    expect(typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers).toBe('function');
+    expect(typeof pdfjs.getDocument).toBe('function');
+    expect((await pdfjsTexts(file('mixed')))[0]).toContain('707/QĐ-STC');
   });
 });
 
