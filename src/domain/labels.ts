@@ -133,10 +133,16 @@ function rememberFold(src: string, folded: Folded): void {
 const PART_MEMO_MIN_CHARS = 1_000;
 const PART_MEMO_MAX_ENTRIES = 256;
 const PART_MEMO_MAX_CHARS = 4_000_000;
-const partMemo = new Map<string, { nfc: string; folded: Folded }>();
+interface PreparedPart {
+  nfc: string;
+  folded: Folded;
+  /** The NFC form, lower-cased, holds "mật" (every secrecy grade ends in it). */
+  mat: boolean;
+}
+const partMemo = new Map<string, PreparedPart>();
 let partMemoChars = 0;
 
-function preparedPart(part: string): { nfc: string; folded: Folded } {
+function preparedPart(part: string): PreparedPart {
   const hit = partMemo.get(part);
   if (hit) {
     partMemo.delete(part); // re-inserted last: least recently used goes first
@@ -144,7 +150,7 @@ function preparedPart(part: string): { nfc: string; folded: Folded } {
     return hit;
   }
   const n = part.normalize('NFC');
-  const prepared = { nfc: n, folded: fold(n) };
+  const prepared = { nfc: n, folded: fold(n), mat: n.toLowerCase().includes('mật') };
   if (part.length < PART_MEMO_MIN_CHARS) return prepared;
   partMemo.set(part, prepared);
   partMemoChars += part.length;
@@ -226,6 +232,15 @@ function primeText(text: string, parts: readonly string[]): void {
   }
   rememberNfc(text, nfcText);
   rememberFold(nfcText, joinFolded(prepared.map((p) => p.folded), starts));
+  // "mật" holds no line break: the joined text has it when a part has it.
+  lastMat = { src: nfcText, mat: prepared.some((p) => p.mat) };
+}
+
+let lastMat: { src: string; mat: boolean } | null = null;
+
+/** src.toLowerCase().includes('mật'), answered from the parts when src is the text primeText prepared. */
+function hasMat(src: string): boolean {
+  return lastMat !== null && lastMat.src === src ? lastMat.mat : src.toLowerCase().includes('mật');
 }
 
 function foldString(s: string): string {
@@ -386,7 +401,7 @@ function findMarking(source: string): string | null {
   const src = nfc(source);
   // Every grade ends in "mật": a line that is a grade, a bracketed grade and an upper-case stamp
   // all need it in the text (lower-cased), so without it only the accentless label is left to look for.
-  if (src.toLowerCase().includes('mật')) {
+  if (hasMat(src)) {
     const hit = findGradeOrStamp(src);
     if (hit !== null) return hit;
   }
