@@ -4,10 +4,10 @@
 // with `problem` set. No I/O besides pdfjs-dist's lazy loading of its own worker module.
 
 import { openPdf, type PdfJs } from './pdfjs.js';
+import { pdfiumPages } from './pdfium.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import mammoth from 'mammoth';
 import { PDFDict, PDFDocument, PDFName, PDFStream } from 'pdf-lib';
 import type { AttachmentFacts, Digitization } from '../domain/types.js';
 import { bareType, decodeText, extensionOf, sniffType } from './sniff.js';
@@ -47,19 +47,45 @@ export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
 let pdfjsPromise: Promise<PdfJs> | null = null;
 
 /**
+ * Built-ins that the core-js polyfills bundled in pdfjs' legacy build replace in the whole process
+ * on Node 20 (for corner cases: a read-only array length, JSON.parse's source-text access), with
+ * JavaScript versions many times slower — Array.prototype.push is on every path of the analysis,
+ * mailparser's included. Node's own are put back once pdfjs is loaded; what the polyfills add
+ * (Promise.withResolvers, Set methods…) stays, pdfjs needs it.
+ */
+const KEPT_NATIVE: ReadonlyArray<readonly [object, string]> = [
+  [Array.prototype, 'push'],
+  [JSON, 'parse'],
+  [Function.prototype, 'toString'],
+];
+
+function nativeBuiltins(): Array<[object, string, PropertyDescriptor | undefined]> {
+  return KEPT_NATIVE.map(([o, k]) => [o, k, Object.getOwnPropertyDescriptor(o, k)]);
+}
+
+function restoreBuiltins(saved: Array<[object, string, PropertyDescriptor | undefined]>): void {
+  for (const [o, k, d] of saved) if (d && Object.getOwnPropertyDescriptor(o, k)?.value !== d.value) Object.defineProperty(o, k, d);
+}
+
+/**
  * pdfjs-dist, loaded once. Node has no web workers, so pdfjs runs its "fake worker" in this
  * thread; registering the worker module on globalThis spares it a dynamic import per document.
  */
 export function loadPdfJs(): Promise<PdfJs> {
   pdfjsPromise ??= (async () => {
-    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-    const workerUrl = pathToFileURL(
-      createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.mjs'),
-    ).href;
-    const g = globalThis as { pdfjsWorker?: unknown };
-    if (!g.pdfjsWorker) g.pdfjsWorker = (await import(workerUrl)) as unknown;
-    pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
-    return pdfjs;
+    const natives = nativeBuiltins();
+    try {
+      const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+      const workerUrl = pathToFileURL(
+        createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+      ).href;
+      const g = globalThis as { pdfjsWorker?: unknown };
+      if (!g.pdfjsWorker) g.pdfjsWorker = (await import(workerUrl)) as unknown;
+      pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
+      return pdfjs;
+    } finally {
+      restoreBuiltins(natives);
+    }
   })();
   // A failed load is not remembered: the next attachment tries again.
   pdfjsPromise.catch(() => {
@@ -121,7 +147,41 @@ export function digitizationOfPages(pages: PageFacts[]): Digitization {
   return 'mixed';
 }
 
+/**
+ * A PDF's pages, text and digitization. PDFium reads it (src/analyze/pdfium.ts): text and painted
+ * objects of each page in one pass. A file PDFium cannot open goes to pdfjs, which forgives more.
+ */
 async function inspectPdf(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, run: Run): Promise<void> {
+  let read: Awaited<ReturnType<typeof pdfiumPages>>;
+  try {
+    read = await pdfiumPages(content, limits.maxPages, async () => {
+      checkDeadline(run);
+      await yieldToTimers();
+    });
+  } catch (err) {
+    if (err instanceof DeadlineExceeded) throw err;
+    await inspectPdfWithPdfjs(content, facts, limits, run);
+    return;
+  }
+  facts.pages = read.pageCount;
+  if (read.pageCount > limits.maxPages) facts.problem = 'over_limit:pages';
+  const pages: PageFacts[] = [];
+  const texts: string[] = [];
+  let textLen = 0;
+  for (const page of read.pages) {
+    pages.push({ hasText: /\S/.test(page.text), visibleText: page.visibleText, paintsImage: page.paintsImage });
+    if (textLen < limits.maxTextChars) {
+      texts.push(page.text.normalize('NFC'));
+      textLen += page.text.length + 1;
+    }
+  }
+  facts.textPages = pages.filter((p) => p.hasText).length;
+  facts.digitization = digitizationOfPages(pages);
+  facts.text = texts.join('\n').slice(0, limits.maxTextChars);
+}
+
+/** The same facts read with pdfjs (and pdf-lib's look at the page resources), for the PDFs PDFium cannot open. */
+async function inspectPdfWithPdfjs(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits, run: Run): Promise<void> {
   const pdfjs = await loadPdfJs();
   checkDeadline(run);
   const { OPS } = pdfjs;
@@ -264,11 +324,6 @@ function scanOperators(
 // Other kinds
 
 const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-
-async function inspectDocx(content: Buffer, facts: AttachmentFacts, limits: AttachmentLimits): Promise<void> {
-  const result = await mammoth.extractRawText({ buffer: content });
-  facts.text = result.value.normalize('NFC').slice(0, limits.maxTextChars);
-}
 
 /** Visible text of an HTML attachment: references live in the text, not in the markup. */
 function htmlToText(html: string): string {
@@ -482,7 +537,6 @@ async function analyze(
   checkDeadline(run);
   await inspectSignatures(content, facts, limits, run);
   if (sniffed.kind === 'pdf') await inspectPdf(content, facts, limits, run);
-  else if (sniffed.mime === DOCX_TYPE) await inspectDocx(content, facts, limits);
   else if (sniffed.kind === 'image') inspectImage(content, facts, limits.maxPages);
   else if (sniffed.kind === 'text' && nested === 0 && /xml/.test(sniffed.mime) && looksLikeEdxml(decodeText(content.subarray(0, 4096)))) {
     inspectEdxml(content, facts, limits, carried);
@@ -494,7 +548,7 @@ async function analyze(
       inspect: inspectAttachment,
     });
   }
-  // Office formats besides DOCX's text (src/analyze/office.ts); then legacy Vietnamese encodings.
+  // Office formats, DOCX included (src/analyze/office.ts); then legacy Vietnamese encodings.
   if (sniffed.kind === 'office') await inspectOffice(content, facts, { maxTextChars: limits.maxTextChars, check: () => checkDeadline(run) });
   repairAttachmentText(facts, limits.maxTextChars);
 }

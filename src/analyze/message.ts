@@ -453,7 +453,8 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     if (fromEnvelope?.receivers) receivers.splice(0, receivers.length, ...fromEnvelope.receivers);
     const transmitted = refs.filter((r) => r.role === 'transmitted');
     const docs: Array<FoundRef | null> = transmitted.length > 0 ? transmitted : [null];
-    const text = [body, ...attachments.flatMap((a) => [a.ocr?.text ? `${a.text}\n${a.ocr.text}` : a.text, ...containedEntries(a).map((c) => c.facts.text)])].join('\n');
+    const textParts = [body, ...attachments.flatMap((a) => [a.text, ...(a.ocr?.text ? [a.ocr.text] : []), ...containedEntries(a).map((c) => c.facts.text)])];
+    const text = textParts.join('\n');
     const attachmentFacts = attachments.filter((_, i) => !inline[i]).flatMap((a) => [
       {
         filename: a.filename,
@@ -473,7 +474,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
     ]);
     // The text-wide label searches run once per message; only the flow differs per receiver.
     const base = receivers[0]
-      ? labelExchange({ subject, text, attachments: attachmentFacts, sender: fromParty, receiver: receivers[0], hasDocument: docs[0] !== null, machineGenerated: false })
+      ? labelExchange({ subject, text, textParts, attachments: attachmentFacts, sender: fromParty, receiver: receivers[0], hasDocument: docs[0] !== null, machineGenerated: false })
       : null;
     for (const doc of docs) {
       for (const receiver of receivers) {

@@ -1,7 +1,7 @@
 // Text of office documents, for reference finding: XLSX (exceljs), OpenDocument text, spreadsheet
 // and presentation (zip + content.xml), PPTX (zip + slide XML), legacy Word .doc (word-extractor),
-// RTF (a small reader of our own), and, for DOCX (whose text mammoth reads in attachment.ts), the
-// images-only check and font-aware text. Legacy .xls and .ppt have no well-kept reader on npm and
+// RTF (a small reader of our own), and DOCX (its body text read from the XML, the images-only
+// check, and font-aware text when it uses legacy fonts). Legacy .xls and .ppt have no well-kept reader on npm and
 // are reported `unsupported:xls` / `unsupported:ppt`.
 //
 // Fonts matter: text typed in `.VnTime` (TCVN3) or `VNI-Times` (VNI) is stored as the Latin-1
@@ -323,11 +323,198 @@ function docxTextByFont(files: Record<string, Uint8Array>, sink: TextSink, check
   );
 }
 
+// The DOCX body as text, the way mammoth's extractRawText read it (mammoth is no longer used: it
+// built a whole document model for this): each paragraph followed by a blank line, tabs kept,
+// tables cell by cell, text boxes (VML, and DrawingML through its mc:Fallback) after the paragraph
+// that anchors them, deleted text and deleted rows left out, field codes left out and field
+// results kept. Elements are known by namespace, whatever prefix the file gives them. Unlike
+// mammoth, a line break (w:br, w:cr) is a newline, so the lines it separates do not run together.
+
+const NS: Readonly<Record<string, string>> = {
+  'http://schemas.openxmlformats.org/wordprocessingml/2006/main': 'w',
+  'http://purl.oclc.org/ooxml/wordprocessingml/main': 'w',
+  'http://schemas.openxmlformats.org/markup-compatibility/2006': 'mc',
+  'urn:schemas-microsoft-com:vml': 'v',
+  'http://schemas.microsoft.com/office/word/2010/wordml': 'w14',
+};
+
+/** Elements whose children are read (as mammoth's body reader does); any other element is skipped whole. */
+const DOCX_CONTAINERS = new Set([
+  'w:body', 'w:p', 'w:r', 'w:hyperlink', 'w:tbl', 'w:tr', 'w:tc', 'w:customXml', 'w:ins', 'w:moveTo',
+  'w:object', 'w:smartTag', 'w:pict', 'v:roundrect', 'v:shape', 'v:textbox', 'w:txbxContent', 'v:group', 'v:rect',
+  'mc:AlternateContent',
+]);
+
+interface DocxFrame {
+  name: string;
+  /** read: children are read; meta: looked into for properties only; skip: nothing under it counts. */
+  mode: 'read' | 'meta' | 'skip';
+}
+
+interface DocxPara {
+  extras: string[];
+  deleted: boolean;
+}
+
+function w(attrs: Record<string, { local: string; uri: string; value: string }>, local: string): string | undefined {
+  for (const k in attrs) {
+    const a = attrs[k] as { local: string; uri: string; value: string };
+    if (a.local === local && (NS[a.uri] === 'w' || NS[a.uri] === 'w14')) return a.value;
+  }
+  return undefined;
+}
+
+/** Text of a DOCX main document part, mammoth's raw-text layout; stops after `maxChars` characters (before NFC). */
+export function docxBodyText(xml: string, maxChars: number, check?: () => void): string {
+  const parser = new SaxesParser({ xmlns: true });
+  // A malformed part still gives what was read before the fault; saxes goes on after an error.
+  parser.on('error', () => undefined);
+  const stack: DocxFrame[] = [];
+  const outs: string[][] = [[]];
+  const paras: DocxPara[] = [];
+  let length = 0;
+  let textBuf: string[] | null = null;
+  // A checkbox content control: mammoth put a textless checkbox in place of its first text.
+  let checkboxPending = false;
+  let dropRow = false;
+  const emit = (t: string): void => {
+    if (length >= maxChars || t === '') return;
+    (outs[outs.length - 1] as string[]).push(t);
+    length += t.length;
+  };
+  const nameOf = (tag: { uri: string; local: string; name: string }): string => {
+    const p = NS[tag.uri];
+    return p ? `${p}:${tag.local}` : tag.uri ? `{${tag.uri}}${tag.local}` : tag.name;
+  };
+  parser.on('opentag', (tag) => {
+    const t = tag as unknown as { uri: string; local: string; name: string; attributes: Record<string, { local: string; uri: string; value: string }> };
+    const name = nameOf(t);
+    const parent = stack[stack.length - 1];
+    let mode: DocxFrame['mode'] = 'skip';
+    if (!parent) mode = 'meta'; // w:document: only w:body under it is read
+    else if (parent.mode === 'meta') {
+      mode = name === 'w:body' && parent.name === 'w:document' ? 'read' : 'meta';
+      const grand = stack[stack.length - 2];
+      if (name === 'w:del' && parent.name === 'w:rPr' && grand?.name === 'w:pPr' && stack[stack.length - 3]?.name === 'w:p') {
+        const para = paras[paras.length - 1];
+        if (para) para.deleted = true;
+      } else if (name === 'w:del' && parent.name === 'w:trPr') dropRow = true;
+      else if (name === 'w:vMerge' && parent.name === 'w:tcPr' && grand?.name === 'w:tc') {
+        // A cell merged with the one above it: mammoth kept only the first cell of a vertical merge.
+        const v = w(t.attributes, 'val');
+        if (v === undefined || v === 'continue') grand.mode = 'skip';
+      } else if (name === 'w14:checkbox' && stack.some((f) => f.name === 'w:sdtPr')) checkboxPending = true;
+    } else if (parent.mode === 'read') {
+      if (DOCX_CONTAINERS.has(name)) mode = 'read';
+      else if (name === 'w:sdt') mode = 'read';
+      else if (name === 'mc:Fallback') mode = parent.name === 'mc:AlternateContent' ? 'read' : 'skip';
+      else if (name === 'w:sdtContent') mode = parent.name === 'w:sdt' ? 'read' : 'skip';
+      else if (name === 'w:pPr' || name === 'w:trPr' || name === 'w:tcPr' || name === 'w:sdtPr') mode = 'meta';
+      if (parent.name === 'mc:AlternateContent' && name !== 'mc:Fallback') mode = 'skip';
+      if (parent.name === 'w:sdt' && name !== 'w:sdtContent' && name !== 'w:sdtPr') mode = 'skip';
+      switch (name) {
+        case 'w:p':
+          paras.push({ extras: [], deleted: false });
+          break;
+        case 'w:pict':
+          outs.push([]);
+          break;
+        case 'w:t':
+          textBuf = [];
+          break;
+        case 'w:tab':
+          emit('\t');
+          break;
+        case 'w:br':
+        case 'w:cr':
+          emit('\n');
+          break;
+        case 'w:noBreakHyphen':
+          emit('\u2011');
+          break;
+        case 'w:softHyphen':
+          emit('\u00ad');
+          break;
+      }
+    }
+    stack.push({ name, mode });
+  });
+  parser.on('closetag', () => {
+    const frame = stack.pop();
+    const parent = stack[stack.length - 1];
+    if (!frame || !parent) return;
+    if (frame.name === 'w:trPr' && dropRow) {
+      // A deleted table row is left out whole.
+      parent.mode = 'skip';
+      dropRow = false;
+    }
+    if (parent.mode !== 'read') return;
+    switch (frame.name) {
+      case 'w:t': {
+        const text = (textBuf ?? []).join('');
+        textBuf = null;
+        if (checkboxPending && text.length > 0) checkboxPending = false;
+        else emit(text);
+        break;
+      }
+      case 'w:sdt':
+        checkboxPending = false;
+        break;
+      case 'w:pict': {
+        const box = outs.pop() ?? [];
+        const host = paras[paras.length - 1];
+        if (host) host.extras.push(...box);
+        else (outs[outs.length - 1] as string[]).push(...box);
+        break;
+      }
+      case 'w:p': {
+        const para = paras.pop();
+        if (!para) break;
+        // A deleted paragraph mark joins the paragraph to the next one.
+        if (!para.deleted) emit('\n\n');
+        (outs[outs.length - 1] as string[]).push(...para.extras);
+        break;
+      }
+    }
+  });
+  parser.on('text', (text) => {
+    if (textBuf) textBuf.push(text);
+  });
+  const SLICE = 1 << 20;
+  for (let i = 0; i < xml.length && length < maxChars; i += SLICE) {
+    check?.();
+    parser.write(xml.slice(i, i + SLICE));
+  }
+  parser.close();
+  while (outs.length > 1) (outs[outs.length - 2] as string[]).push(...(outs.pop() as string[]));
+  return (outs[0] as string[]).join('');
+}
+
+const DOCX_MAIN = 'word/document.xml';
+const DOCX_PARTS = [DOCX_MAIN, 'word/styles.xml', 'word/fontTable.xml'];
+
+/** The main document part the package's relationships name (mammoth looked there too); word/document.xml by default. */
+function docxMainPart(rels: string | null): string {
+  const m = rels ? /<Relationship\b[^>]*\bType="[^"]*\/officeDocument"[^>]*>/.exec(rels) : null;
+  const target = m ? /\bTarget="([^"]+)"/.exec(m[0])?.[1] : undefined;
+  return target ? target.replace(/^\//, '') : DOCX_MAIN;
+}
+
 function inspectDocx(content: Buffer, facts: AttachmentFacts, o: Required<OfficeOptions>): void {
-  const zip = readZip(content, (n) => n === 'word/document.xml' || n === 'word/styles.xml' || n === 'word/fontTable.xml', o.maxUnzippedBytes);
+  let zip = readZip(content, (n) => n === '_rels/.rels' || DOCX_PARTS.includes(n), o.maxUnzippedBytes);
   if (zip.overLimit) throw new OverLimit('unzipped');
+  const main = docxMainPart(xmlOf(zip.files, '_rels/.rels'));
+  if (main !== DOCX_MAIN && zip.names.includes(main)) {
+    zip = readZip(content, (n) => n === main || DOCX_PARTS.includes(n), o.maxUnzippedBytes);
+    if (zip.overLimit) throw new OverLimit('unzipped');
+    const f = zip.files[main];
+    if (f) zip.files[DOCX_MAIN] = f;
+  }
+  const doc = xmlOf(zip.files, DOCX_MAIN);
+  if (doc === null) throw new Error('no main document part (word/document.xml)');
+  facts.text = docxBodyText(doc.replace(/^\uFEFF/, ''), o.maxTextChars * 2, o.check).normalize('NFC').slice(0, o.maxTextChars);
   const images = zip.names.filter((n) => n.startsWith('word/media/') && IMAGE_EXT.test(n)).length;
-  const legacy = ['word/document.xml', 'word/styles.xml', 'word/fontTable.xml'].some((n) => LEGACY_FONT_ATTR.test(xmlOf(zip.files, n) ?? ''));
+  const legacy = DOCX_PARTS.some((n) => LEGACY_FONT_ATTR.test(xmlOf(zip.files, n) ?? ''));
   if (legacy) {
     const sink = new TextSink(o.maxTextChars);
     docxTextByFont(zip.files, sink, o.check);
@@ -833,8 +1020,7 @@ export function isOfficeType(mime: string): boolean {
 
 /**
  * Reads an office attachment's text into `facts` (text, encoding, pages; digitization `scanned`
- * for a DOCX or ODT that is only pictures). DOCX text is read by mammoth beforehand; this adds the
- * pictures check and, for legacy fonts, the font-aware text. Limits hit go to `facts.problem`;
+ * for a DOCX or ODT that is only pictures). Limits hit go to `facts.problem`;
  * a file it cannot read throws (the caller reports it unreadable).
  */
 export async function inspectOffice(content: Buffer, facts: AttachmentFacts, opts: OfficeOptions): Promise<void> {

@@ -14,9 +14,16 @@ import type { AgencyLevel, AttachmentKind, Digitization, Evidence, Form, Labels,
  * breaks included) one space. `map[i]` is the index in the source of folded character i, so a
  * match can be taken back to the words as written.
  */
-interface Folded {
+export interface Folded {
   text: string;
-  map: number[];
+  /** map[i]: the index in the source of folded character i (undefined past the end). */
+  at(i: number): number | undefined;
+  /** Entries of the map: one per code point of `text`. */
+  size: number;
+  /** The source began with white space (folded to the leading ' '). */
+  leadingSpace: boolean;
+  /** The source ended in a run of white space; null for an empty source. */
+  endsInSpace: boolean | null;
 }
 
 // Folding runs over every character of a message's text: ASCII is lower-cased inline, other
@@ -85,19 +92,23 @@ function fold(src: string): Folded {
     i += size;
   }
   if (run >= 0) parts.push(src.slice(run));
-  return { text: parts.join(''), map };
+  return { text: parts.join(''), at: (k) => map[k], size: map.length, leadingSpace: n > 0 && isSpace(String.fromCodePoint(src.codePointAt(0) as number)), endsInSpace: n > 0 ? inSpace : null };
 }
 
 // labelExchange searches the same subject and text several times (hybrid phrases, secrecy
 // markings): the last normalization and folding are remembered, not redone for each search.
-let lastNfcIn: string | null = null;
-let lastNfcOut = '';
+const nfcCache: Array<{ src: string; out: string }> = [];
+/** s.normalize('NFC') of one of the last two strings normalized (the subject and the text) is not recomputed. */
 function nfc(s: string): string {
-  if (s !== lastNfcIn) {
-    lastNfcOut = s.normalize('NFC');
-    lastNfcIn = s;
-  }
-  return lastNfcOut;
+  for (const c of nfcCache) if (c.src === s) return c.out;
+  const out = s.normalize('NFC');
+  rememberNfc(s, out);
+  return out;
+}
+
+function rememberNfc(src: string, out: string): void {
+  nfcCache.unshift({ src, out });
+  if (nfcCache.length > 2) nfcCache.pop();
 }
 
 const foldedCache: Array<{ src: string; folded: Folded }> = [];
@@ -105,9 +116,131 @@ const foldedCache: Array<{ src: string; folded: Folded }> = [];
 function foldCached(src: string): Folded {
   for (const c of foldedCache) if (c.src === src) return c.folded;
   const folded = fold(src);
+  rememberFold(src, folded);
+  return folded;
+}
+
+function rememberFold(src: string, folded: Folded): void {
   foldedCache.unshift({ src, folded });
   if (foldedCache.length > 2) foldedCache.pop();
-  return folded;
+}
+
+// A message's text is its body and its attachments' texts joined by line breaks, and the same
+// attachment text comes back with every mail that carries the document: each part's NFC form and
+// folding are remembered (bounded), and the text's are put together from them. Exact: a line
+// break composes with nothing under NFC, and folding only looks across characters to merge a run
+// of white space, which joinFolded does at each seam.
+const PART_MEMO_MIN_CHARS = 1_000;
+const PART_MEMO_MAX_ENTRIES = 256;
+const PART_MEMO_MAX_CHARS = 4_000_000;
+interface PreparedPart {
+  nfc: string;
+  folded: Folded;
+  /** The NFC form, lower-cased, holds "mật" (every secrecy grade ends in it). */
+  mat: boolean;
+}
+const partMemo = new Map<string, PreparedPart>();
+let partMemoChars = 0;
+
+function preparedPart(part: string): PreparedPart {
+  const hit = partMemo.get(part);
+  if (hit) {
+    partMemo.delete(part); // re-inserted last: least recently used goes first
+    partMemo.set(part, hit);
+    return hit;
+  }
+  const n = part.normalize('NFC');
+  const prepared = { nfc: n, folded: fold(n), mat: n.toLowerCase().includes('mật') };
+  if (part.length < PART_MEMO_MIN_CHARS) return prepared;
+  partMemo.set(part, prepared);
+  partMemoChars += part.length;
+  for (const k of partMemo.keys()) {
+    if (partMemo.size <= PART_MEMO_MAX_ENTRIES && partMemoChars <= PART_MEMO_MAX_CHARS) break;
+    partMemo.delete(k);
+    partMemoChars -= k.length;
+  }
+  return prepared;
+}
+
+/** fold(parts.join('\n')) from the parts' foldings (`starts[i]`: where part i begins in the joined string). */
+export function joinFolded(folded: readonly Folded[], starts: readonly number[]): Folded {
+  const texts: string[] = [];
+  // Pieces of the joined map, in order: entries [from, from + length) are the part's entries
+  // [skip, skip + length) (source index + shift), or the seam's one space.
+  const pieces: Array<{ from: number; length: number; part: Folded | null; skip: number; shift: number }> = [];
+  let length = 0;
+  let inSpace = false;
+  folded.forEach((f, i) => {
+    const start = starts[i] as number;
+    if (i > 0 && !inSpace) {
+      // The line break joining the parts starts a run of white space.
+      texts.push(' ');
+      pieces.push({ from: length, length: 1, part: null, skip: 0, shift: start - 1 });
+      length += 1;
+      inSpace = true;
+    }
+    const skip = inSpace && f.leadingSpace ? 1 : 0; // the part's leading white space joins the run
+    const t = skip === 0 ? f.text : f.text.slice(1);
+    texts.push(t);
+    const entries = f.size - skip;
+    if (entries > 0) pieces.push({ from: length, length: entries, part: f, skip, shift: start });
+    length += entries;
+    if (f.endsInSpace !== null) inSpace = f.endsInSpace;
+  });
+  return {
+    text: texts.join(''),
+    size: length,
+    leadingSpace: folded[0]?.leadingSpace ?? false,
+    endsInSpace: folded.length === 0 ? null : inSpace,
+    at: (k) => {
+      let lo = 0;
+      let hi = pieces.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const p = pieces[mid] as (typeof pieces)[number];
+        if (k < p.from) hi = mid - 1;
+        else if (k >= p.from + p.length) lo = mid + 1;
+        else {
+          if (!p.part) return p.shift;
+          const v = p.part.at(k - p.from + p.skip);
+          return v === undefined ? undefined : v + p.shift;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** fold(s), for the tests of joinFolded. */
+export function foldForTest(s: string): Folded {
+  return fold(s);
+}
+
+/**
+ * Prepares the searches of `text` = `parts.join('\n')`: its NFC form and folding are built from
+ * the parts' (remembered), and left where nfc() and foldCached() find them.
+ */
+function primeText(text: string, parts: readonly string[]): void {
+  if (parts.length < 2 || text !== parts.join('\n')) return;
+  const prepared = parts.map(preparedPart);
+  const nfcText = prepared.map((p) => p.nfc).join('\n');
+  const starts: number[] = [];
+  let at = 0;
+  for (const p of prepared) {
+    starts.push(at);
+    at += p.nfc.length + 1;
+  }
+  rememberNfc(text, nfcText);
+  rememberFold(nfcText, joinFolded(prepared.map((p) => p.folded), starts));
+  // "mật" holds no line break: the joined text has it when a part has it.
+  lastMat = { src: nfcText, mat: prepared.some((p) => p.mat) };
+}
+
+let lastMat: { src: string; mat: boolean } | null = null;
+
+/** src.toLowerCase().includes('mật'), answered from the parts when src is the text primeText prepared. */
+function hasMat(src: string): boolean {
+  return lastMat !== null && lastMat.src === src ? lastMat.mat : src.toLowerCase().includes('mật');
 }
 
 function foldString(s: string): string {
@@ -216,9 +349,9 @@ function findPhrase(source: string, matchers: PhraseMatcher[]): PhraseHit | null
     for (const hit of f.text.matchAll(m.pattern)) {
       const start = hit.index;
       const end = start + hit[0].length;
-      const from = f.map[start] ?? 0;
+      const from = f.at(start) ?? 0;
       // Up to where the next folded character starts, so that the last letter keeps its marks.
-      const to = f.map[end] ?? src.length;
+      const to = f.at(end) ?? src.length;
       const written = src.slice(from, to);
       const writtenPlain = plain(written);
       const accentless = foldString(written) === writtenPlain;
@@ -268,7 +401,7 @@ function findMarking(source: string): string | null {
   const src = nfc(source);
   // Every grade ends in "mật": a line that is a grade, a bracketed grade and an upper-case stamp
   // all need it in the text (lower-cased), so without it only the accentless label is left to look for.
-  if (src.toLowerCase().includes('mật')) {
+  if (hasMat(src)) {
     const hit = findGradeOrStamp(src);
     if (hit !== null) return hit;
   }
@@ -404,6 +537,8 @@ export interface LabelInput {
   subject: string;
   /** Body and attachment text. */
   text: string;
+  /** The parts `text` was joined from with '\n' (body, each attachment's text): their folding is remembered. */
+  textParts?: readonly string[];
   attachments: LabelAttachment[];
   sender: Party;
   receiver: Party;
@@ -513,6 +648,7 @@ function signedLabel(attachments: LabelAttachment[]): { value: boolean; evidence
 
 /** The labels of one exchange, each with the evidence that decided it. */
 export function labelExchange(input: LabelInput): { labels: Labels; evidence: Evidence[] } {
+  if (input.textParts) primeText(input.text, input.textParts);
   const form = formLabel(input);
   const digitization = digitizationLabel(input.attachments);
   const signed = signedLabel(input.attachments);

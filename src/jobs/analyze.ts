@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { loadPdfJs, type AttachmentLimits } from '../analyze/attachment.js';
+import { loadPdfium } from '../analyze/pdfium.js';
 import { analyzeMessage } from '../analyze/message.js';
 import { PgSharedFacts } from '../db/attachment-facts.js';
 import { writeAnalysis } from '../db/facts.js';
@@ -31,9 +32,9 @@ interface MessageForAnalysis {
 
 export type AnalyzeOutcome = 'analyzed' | 'skipped' | 'malformed' | 'missing' | 'already_done';
 
-/** Loads what the analysis loads on first use (pdfjs), for a process about to analyze. */
+/** Loads what the analysis loads on first use (PDFium, and pdfjs for the PDFs PDFium cannot open), for a process about to analyze. */
 export async function preloadAnalysis(): Promise<void> {
-  await loadPdfJs();
+  await Promise.all([loadPdfium(), loadPdfJs()]);
 }
 
 /** The limits (and OCR, archive and trust settings) every analysis of a stored message runs with. */

@@ -73,6 +73,14 @@ async function ocrScanPdf(): Promise<Buffer> {
   return Buffer.from(await pdf.save());
 }
 
+/** A scan of `pages` pages, each painting the same JPEG. */
+async function manyPageScan(pages: number): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  const image = await pdf.embedJpg(file('jpeg'));
+  for (let i = 0; i < pages; i++) pdf.addPage([595.28, 841.89]).drawImage(image, { x: 0, y: 0, width: 595.28, height: 841.89 });
+  return Buffer.from(await pdf.save());
+}
+
 /** A one-entry zip archive (stored), built by hand so the test needs no zip library. */
 function zipOf(name: string, data: Buffer): Buffer {
   const nameBytes = Buffer.from(name, 'utf8');
@@ -166,7 +174,8 @@ describe('inspectAttachment on PDFs', () => {
   });
 
   it('answers "timeout" with what it knew when the time limit passes', async () => {
-    const facts = await inspectAttachment(file('longScanned'), asPdf, { ...DEFAULT_ATTACHMENT_LIMITS, timeoutMs: 1 });
+    // 400 scanned pages: PDFium reads a page in a fraction of a millisecond, a few pages can beat 1 ms.
+    const facts = await inspectAttachment(await manyPageScan(400), asPdf, { ...DEFAULT_ATTACHMENT_LIMITS, timeoutMs: 1 });
     expect(facts.problem).toBe('timeout');
     expect(facts.kind).toBe('pdf');
     expect(facts.sha256).toMatch(/^[0-9a-f]{64}$/);

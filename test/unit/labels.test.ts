@@ -4,7 +4,9 @@ import {
   SECRET_MARKINGS,
   findHybridPhrase,
   findSecretMarking,
+  foldForTest,
   isMachineGenerated,
+  joinFolded,
   labelExchange,
   type LabelAttachment,
   type LabelInput,
@@ -411,5 +413,41 @@ describe('labels toward another receiver of the same mail', async () => {
     expect(other.labels).toEqual({ ...base.labels, flow: 'with_individual' });
     expect(other.evidence.find((e) => e.label === 'flow')?.rule).toBe('flow.non_state');
     expect(other.evidence.find((e) => e.label === 'form')).toEqual(base.evidence.find((e) => e.label === 'form'));
+  });
+});
+
+describe('folding a text joined from parts (the message body and its attachments) from the parts’ foldings', () => {
+  const alphabet = ['a', 'B', 'ả', 'Ấ', 'đ', 'Đ', 'ư', '1', '-', '/', ' ', ' ', '\n', '\t', '\r\n', '\u00a0', '😀', 'e\u0301', '\u0300'];
+  // A small deterministic generator: the same cases every run.
+  let seed = 2026;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const part = () => Array.from({ length: rand(12) }, () => alphabet[rand(alphabet.length)]).join('');
+
+  it('gives the same folded text and the same source index for every folded character as folding the joined text', () => {
+    for (let c = 0; c < 500; c++) {
+      const parts = Array.from({ length: 1 + rand(5) }, part);
+      const joined = parts.join('\n');
+      const direct = foldForTest(joined);
+      const starts: number[] = [];
+      let at = 0;
+      for (const p of parts) {
+        starts.push(at);
+        at += p.length + 1;
+      }
+      const composed = joinFolded(parts.map(foldForTest), starts);
+      expect(composed.text).toBe(direct.text);
+      for (let i = 0; i <= direct.text.length + 1; i++) expect(composed.at(i)).toBe(direct.at(i));
+    }
+  });
+
+  it('labels the same with the parts given as without', () => {
+    const parts = ['Kính gửi các sở.\n', '  Bản chính sẽ được gửi\nqua đường bưu điện.', '', 'ĐỘ MẬT: Mật\n'];
+    const base = { subject: 'Công văn', attachments: [], sender: stc, receiver: ppc, hasDocument: true, machineGenerated: false };
+    const joined = labelExchange({ ...base, text: parts.join('\n') });
+    expect(labelExchange({ ...base, text: parts.join('\n'), textParts: parts })).toEqual(joined);
+    expect(joined.labels).toMatchObject({ form: 'hybrid', secret: true });
   });
 });

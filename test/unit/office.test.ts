@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { AlignmentType, Document, ImageRun, Packer, Paragraph, TextRun } from 'docx';
+import { AlignmentType, Document, ImageRun, Packer, Paragraph, Table, TableCell, TableRow, TextRun, VerticalMergeType } from 'docx';
 import ExcelJS from 'exceljs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import pptxgenImport from 'pptxgenjs';
 import { DEFAULT_ATTACHMENT_LIMITS, inspectAttachment } from '../../src/analyze/attachment.js';
-import { inspectOffice } from '../../src/analyze/office.js';
+import { docxBodyText, inspectOffice } from '../../src/analyze/office.js';
 import { renderJpegScan, type DocSpec } from '../../src/demo/documents.js';
 import { encodeTcvn3, encodeVni, encodeWindows1258 } from '../../src/domain/vn-legacy.js';
 import { extractRefs, splitRefs } from '../../src/domain/refs.js';
@@ -286,6 +286,87 @@ describe('DOCX', () => {
     expect(facts.digitization).toBe('scanned');
     expect(facts.pages).toBe(1);
     expect(facts.textPages).toBe(0);
+  });
+});
+
+describe('DOCX body text (read from the XML, in mammoth\'s raw-text layout)', () => {
+  const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
+  const doc = (body: string, prefix = 'w', ns = W) =>
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><${prefix}:document xmlns:${prefix}="${ns}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"><${prefix}:body>${body.replace(/w:/g, `${prefix}:`)}</${prefix}:body></${prefix}:document>`;
+  const p = (inner: string) => `<w:p><w:pPr><w:jc w:val="center"/></w:pPr>${inner}</w:p>`;
+  const r = (t: string) => `<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">${t}</w:t></w:r>`;
+
+  it('reads a DOCX written by the docx library: paragraphs, tabs, line breaks, a table with a merged cell', async () => {
+    const cell = (text: string, merge?: 'restart' | 'continue') =>
+      new TableCell({ children: [new Paragraph(text)], ...(merge ? { verticalMerge: merge === 'restart' ? VerticalMergeType.RESTART : VerticalMergeType.CONTINUE } : {}) });
+    const d = new Document({
+      sections: [
+        {
+          children: [
+            new Paragraph({ children: [new TextRun('ỦY BAN NHÂN DÂN'), new TextRun({ text: 'Số: 77/UBND-VP', break: 1 }), new TextRun('\tHà Nội')] }),
+            new Table({
+              rows: [
+                new TableRow({ children: [cell('Nơi nhận:', 'restart'), cell('KT. CHỦ TỊCH')] }),
+                new TableRow({ children: [cell('', 'continue'), cell('Lê Văn An')] }),
+              ],
+            }),
+            new Paragraph('Kính gửi: Sở Tài chính'),
+          ],
+        },
+      ],
+    });
+    const facts = await inspectAttachment(await Packer.toBuffer(d), { filename: 'cv.docx', declaredType: null });
+    expect(facts.sniffedType).toBe(MIME.docx);
+    expect(facts.problem).toBeNull();
+    expect(facts.encoding).toBeNull();
+    // mammoth ran the break's two lines together ("…DÂNSố: 77/…"); they stay apart here.
+    expect(facts.text).toBe('ỦY BAN NHÂN DÂN\nSố: 77/UBND-VP\tHà Nội\n\nNơi nhận:\n\nKT. CHỦ TỊCH\n\nLê Văn An\n\nKính gửi: Sở Tài chính\n\n');
+    expect(refsIn(facts.text)).toEqual([{ ref: '77/UBND-VP', kind: null }]);
+  });
+
+  it('leaves out deleted text, deleted rows and field codes; keeps inserted text and field results', () => {
+    const xml = doc(
+      p(`${r('Công văn số ')}<w:del w:id="1"><w:r><w:delText>99/XX</w:delText></w:r></w:del><w:ins w:id="2">${r('12/STC-NS')}</w:ins>`) +
+        p(`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>${r('3')}<w:r><w:fldChar w:fldCharType="end"/></w:r>`) +
+        `<w:tbl><w:tblPr/><w:tr><w:trPr><w:del w:id="3"/></w:trPr><w:tc>${p(r('hàng đã xóa'))}</w:tc></w:tr><w:tr><w:tc><w:tcPr/>${p(r('ô'))}</w:tc></w:tr></w:tbl>` +
+        `<w:sectPr/>`,
+    );
+    expect(docxBodyText(xml, 1000)).toBe('Công văn số 12/STC-NS\n\n3\n\nô\n\n');
+  });
+
+  it('joins a paragraph whose mark is deleted to the next one, and puts a text box after its paragraph', () => {
+    const box = `<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>${p(r('CHOICE'))}</w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>${p(r('Khung: 5/TB'))}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>`;
+    const xml = doc(`<w:p><w:pPr><w:rPr><w:del w:id="9"/></w:rPr></w:pPr>${r('Một ')}</w:p>${p(`${r('hai')}${box}${r(' ba')}`)}${p(r('bốn'))}`);
+    expect(docxBodyText(xml, 1000)).toBe('Một hai ba\n\nKhung: 5/TB\n\nbốn\n\n');
+  });
+
+  it('knows the elements by namespace, not by prefix, in transitional and strict documents', () => {
+    expect(docxBodyText(doc(p(r('a')) + p(r('b')), 'ns0'), 1000)).toBe('a\n\nb\n\n');
+    expect(docxBodyText(doc(p(r('strict')), 'w', 'http://purl.oclc.org/ooxml/wordprocessingml/main'), 1000)).toBe('strict\n\n');
+    // A foreign element and what it holds are skipped, as mammoth did.
+    expect(docxBodyText(doc(p(`<x:y xmlns:x="urn:other">${r('no')}</x:y>${r('yes')}`)), 1000)).toBe('yes\n\n');
+  });
+
+  it('drops the first text of a checkbox content control, and stops at the character limit', () => {
+    const sdt = `<w:sdt><w:sdtPr><w14:checkbox/></w:sdtPr><w:sdtContent>${r('☐')}${r(' đồng ý')}</w:sdtContent></w:sdt>`;
+    expect(docxBodyText(doc(p(sdt)), 1000)).toBe(' đồng ý\n\n');
+    const long = doc(Array.from({ length: 500 }, (_, i) => p(r(`đoạn ${i}`))).join(''));
+    const text = docxBodyText(long, 100);
+    expect(text.length).toBeGreaterThanOrEqual(100);
+    expect(text.length).toBeLessThan(120);
+    expect(text.startsWith('đoạn 0\n\nđoạn 1\n\n')).toBe(true);
+  });
+
+  it('reads the main part the package relationships name, and reports a package without one', async () => {
+    const ct = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/main2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
+    const rels = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/word/main2.xml"/></Relationships>';
+    const pkg = (parts: Record<string, string>) => Buffer.from(zipSync(Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, strToU8(v)]))));
+    const ok = await inspectAttachment(pkg({ '[Content_Types].xml': ct, '_rels/.rels': rels, 'word/main2.xml': doc(p(r('Tờ trình số 8/TTr-SNV'))) }), { filename: 'tt.docx', declaredType: null });
+    expect(ok.sniffedType).toBe(MIME.docx);
+    expect(ok.text).toBe('Tờ trình số 8/TTr-SNV\n\n');
+    const none = await inspectAttachment(pkg({ '[Content_Types].xml': ct, '_rels/.rels': rels, 'word/other.xml': doc(p(r('x'))) }), { filename: 'tt.docx', declaredType: null });
+    expect(none.sniffedType).toBe(MIME.docx);
+    expect(none.problem).toMatch(/^unreadable:docx: no main document part/);
   });
 });
 
