@@ -23,20 +23,24 @@ import { createTestEnv, type TestEnv } from '../helpers/env.js';
 const UBND = '000.00.00.H30';
 const STC = '000.00.03.H30';
 
+/** A test database with the schema before 0015: the earlier migrations only. */
+async function databaseBefore0015(name: string): Promise<{ t: TestEnv; pool: Pool }> {
+  const t = await createTestEnv(name, { migrate: false });
+  await ensureDatabase(t.databaseUrl);
+  const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0015').length;
+  const admin = new pg.Client(pgSettings(t.databaseUrl));
+  await admin.connect();
+  await runner({ dbClient: admin, dir: MIGRATIONS_DIR(), direction: 'up', migrationsTable: 'schema_migrations', count: before, singleTransaction: true, checkOrder: true, log: () => undefined });
+  await admin.end();
+  return { t, pool: createPool(t.databaseUrl, 4) };
+}
+
 describe('migration 0015 (documents per year, sightings with labels)', () => {
   let t: TestEnv;
   let pool: Pool;
 
   beforeAll(async () => {
-    t = await createTestEnv('migration_0015', { migrate: false });
-    await ensureDatabase(t.databaseUrl);
-    // The schema before 0015: the earlier migrations only.
-    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0015').length;
-    const admin = new pg.Client(pgSettings(t.databaseUrl));
-    await admin.connect();
-    await runner({ dbClient: admin, dir: MIGRATIONS_DIR(), direction: 'up', migrationsTable: 'schema_migrations', count: before, singleTransaction: true, checkOrder: true, log: () => undefined });
-    await admin.end();
-    pool = createPool(t.databaseUrl, 4);
+    ({ t, pool } = await databaseBefore0015('migration_0015'));
   });
 
   afterAll(async () => {
@@ -127,14 +131,7 @@ describe('after migration 0015, reanalyze re-keys the exchanges stored before', 
   let pool: Pool;
 
   beforeAll(async () => {
-    t = await createTestEnv('migration_0015_rekey', { migrate: false });
-    await ensureDatabase(t.databaseUrl);
-    const before = readdirSync(MIGRATIONS_DIR()).filter((f) => f.endsWith('.sql') && f < '0015').length;
-    const admin = new pg.Client(pgSettings(t.databaseUrl));
-    await admin.connect();
-    await runner({ dbClient: admin, dir: MIGRATIONS_DIR(), direction: 'up', migrationsTable: 'schema_migrations', count: before, singleTransaction: true, checkOrder: true, log: () => undefined });
-    await admin.end();
-    pool = createPool(t.databaseUrl, 4);
+    ({ t, pool } = await databaseBefore0015('migration_0015_rekey'));
   });
 
   afterAll(async () => {
