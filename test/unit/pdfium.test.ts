@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PDFDocument, StandardFonts, TextRenderingMode, setTextRenderingMode } from 'pdf-lib';
 import { renderJpegScan, renderMixedPdf, renderScannedPdf, renderTextPdf, type DocSpec } from '../../src/demo/documents.js';
-import { PdfiumLoadError, pdfiumPages } from '../../src/analyze/pdfium.js';
+import { loadPdfium, pdfiumHeap, PdfiumLoadError, pdfiumPages } from '../../src/analyze/pdfium.js';
 import { DEFAULT_ATTACHMENT_LIMITS, inspectAttachment, loadPdfJs } from '../../src/analyze/attachment.js';
 import { openPdf } from '../../src/analyze/pdfjs.js';
 
@@ -112,6 +112,27 @@ describe('pdfiumPages', () => {
   it('stops when `between` throws, and reads the next document as usual', async () => {
     await expect(pdfiumPages(file('text'), 100, () => Promise.reject(new Error('deadline')))).rejects.toThrow('deadline');
     expect((await pdfiumPages(file('mixed'), 100, nothingBetween)).pages).toHaveLength(2);
+  });
+
+  it('loads the module again once a document has grown its memory past the bound, and reads on', async () => {
+    const none = async () => undefined;
+    const first = await pdfiumPages(files.text as Buffer, 10, none);
+    const kept = await loadPdfium();
+    // Under the bound the module is kept from one document to the next.
+    await pdfiumPages(files.scanned as Buffer, 10, none);
+    expect(await loadPdfium()).toBe(kept);
+    const bound = pdfiumHeap.maxKeptBytes;
+    pdfiumHeap.maxKeptBytes = 1;
+    try {
+      await pdfiumPages(files.scanned as Buffer, 10, none);
+    } finally {
+      pdfiumHeap.maxKeptBytes = bound;
+    }
+    const fresh = await loadPdfium();
+    expect(fresh).not.toBe(kept);
+    // The new instance reads as the first did.
+    expect(await pdfiumPages(files.text as Buffer, 10, none)).toEqual(first);
+    expect(await loadPdfium()).toBe(fresh);
   });
 
   it('says why it cannot open a file that is not a PDF, or one cut short', async () => {
