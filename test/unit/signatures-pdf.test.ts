@@ -106,6 +106,27 @@ describe('a PDF signed with the test CA', () => {
   });
 });
 
+describe('a CMS whose last byte is 0x00', () => {
+  it('is read whole: the zero padding of /Contents is told apart from the DER ending in zero', async () => {
+    // About one signature in 256 ends in a zero byte (the last byte of the RSA signature value).
+    // Sign with successive signing times until one does; the /Contents DER's own length says where it ends.
+    let found: Buffer | null = null;
+    for (let i = 0; i < 3000 && !found; i++) {
+      const pdf = await signPdf(unsigned, pki.signer, { chain: [pki.intermediate], signingTime: new Date(signingTime.getTime() + i * 1000) });
+      const at = pdf.indexOf('/Contents <', 0, 'latin1') + '/Contents <'.length;
+      const der = Buffer.from(pdf.subarray(at, pdf.indexOf('>', at, 'latin1')).toString('latin1'), 'hex');
+      // DER SEQUENCE with a long-form length: 0x30 0x82 hi lo.
+      expect(der[0]).toBe(0x30);
+      expect(der[1]).toBe(0x82);
+      const end = 4 + (((der[2] as number) << 8) | (der[3] as number));
+      if (der[end - 1] === 0x00) found = pdf;
+    }
+    expect(found, 'a signature ending in 0x00 within 3,000 signing times').not.toBeNull();
+    const [s] = pdfSignatures(found as Buffer, anchors);
+    expect(s).toMatchObject({ status: 'valid', reason: null });
+  }, 120_000);
+});
+
 describe('a PDF signed twice', () => {
   it('has both signatures valid: the first one is followed only by a signed revision', async () => {
     const twice = await signPdf(signed, pki.signer, { chain: [pki.intermediate] });

@@ -108,9 +108,18 @@ function readField(content: Buffer, pos: number, range: [number, number, number,
     field.problem = '/Contents không phải chuỗi hex';
     return field;
   }
-  // The placeholder is padded with zeros past the DER; asn1js reads the first element only.
-  field.contents = Buffer.from(hex.replace(/(00)+$/, ''), 'hex');
-  if (field.contents.length === 0) field.problem = '/Contents rỗng (chưa ký)';
+  // The placeholder is padded with zeros past the DER. Where the DER ends is what its own length
+  // says (the first BER element): stripping trailing zeros would also cut a CMS whose last byte is
+  // 0x00 — one signature in 256, whose signature value ends in a zero byte.
+  const stripped = hex.replace(/(00)+$/, '');
+  if (stripped.length === 0) {
+    field.contents = Buffer.alloc(0);
+    field.problem = '/Contents rỗng (chưa ký)';
+    return field;
+  }
+  const padded = Buffer.from(hex, 'hex');
+  const first = asn1js.fromBER(padded);
+  field.contents = first.offset > 0 && first.offset <= padded.length ? padded.subarray(0, first.offset) : Buffer.from(stripped, 'hex');
   return field;
 }
 
