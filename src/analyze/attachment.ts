@@ -5,6 +5,7 @@
 
 import { openPdf, type PdfJs } from './pdfjs.js';
 import { pdfiumPages } from './pdfium.js';
+import { SHARED_FACTS_MIN_BYTES } from './shared-facts.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -363,6 +364,7 @@ function inspectText(content: Buffer, facts: AttachmentFacts, limits: Attachment
 const CACHE_MAX_ENTRIES = 512;
 const CACHE_MAX_TEXT_CHARS = 8_000_000;
 const factsCache = new Map<string, AttachmentFacts>();
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 let cachedTextChars = 0;
 
 function cacheKey(sha256: string, meta: { filename: string | null; declaredType: string | null }, limits: AttachmentLimits): string {
@@ -397,15 +399,18 @@ function remember(key: string, facts: AttachmentFacts): void {
 }
 
 /**
- * The cache key of a mail's own attachment (not an entry inside a container): its sha256 with
- * everything besides the bytes that its facts depend on (name, declared type, limits, trust anchors,
- * OCR settings). The shared facts store (src/analyze/shared-facts.ts) uses it across processes.
+ * The key under which the facts of a mail's own attachment (not an entry inside a container) are
+ * shared between processes (src/analyze/shared-facts.ts): its cache key — its sha256 with everything
+ * besides the bytes that its facts depend on (name, declared type, limits, trust anchors, OCR
+ * settings) — when it is large enough to be worth a lookup and its sha256 is at hand (mailparser's
+ * checksum); else null.
  */
-export function attachmentFactsKey(sha256: string, meta: { filename: string | null; declaredType: string | null }, limits: AttachmentLimits): string {
-  return cacheKey(sha256, meta, limits);
+export function sharedFactsKey(content: Buffer, meta: { filename: string | null; declaredType: string | null; sha256?: string }, limits: AttachmentLimits): string | null {
+  if (content.length < SHARED_FACTS_MIN_BYTES || meta.sha256 === undefined || !SHA256_HEX.test(meta.sha256)) return null;
+  return cacheKey(meta.sha256, meta, limits);
 }
 
-/** Facts this process holds for the key (see attachmentFactsKey), or undefined. */
+/** Facts this process holds for the key (see sharedFactsKey), or undefined. */
 export function cachedAttachmentFacts(key: string): AttachmentFacts | undefined {
   return factsCache.get(key);
 }
@@ -447,7 +452,7 @@ export async function inspectAttachment(
   /** 1 for a file carried inside another (an edXML package's): its own packages are not opened. */
   nested = 0,
 ): Promise<AttachmentFacts> {
-  const sha256 = meta.sha256 !== undefined && /^[0-9a-f]{64}$/.test(meta.sha256) ? meta.sha256 : createHash('sha256').update(content).digest('hex');
+  const sha256 = meta.sha256 !== undefined && SHA256_HEX.test(meta.sha256) ? meta.sha256 : createHash('sha256').update(content).digest('hex');
   const key = `${cacheKey(sha256, meta, limits)}${nested ? '|nested' : ''}`;
   const hit = factsCache.get(key);
   // A container's facts depend on the budget it was opened with: only a mail's own attachment reuses them.

@@ -2,8 +2,8 @@
 // analyze job writes. No database, no network: the directory and limits are passed in.
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { attachmentFactsKey, cachedAttachmentFacts, inspectAttachment, seedAttachmentFacts, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
-import { SHARED_FACTS_MIN_BYTES, type SharedFacts } from './shared-facts.js';
+import { cachedAttachmentFacts, inspectAttachment, seedAttachmentFacts, sharedFactsKey, DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits } from './attachment.js';
+import type { SharedFacts } from './shared-facts.js';
 import { checkStructure, isMalformed } from './structure.js';
 import { containedEntries } from './container.js';
 import { isReplySubject, splitQuoted } from './quoting.js';
@@ -320,11 +320,7 @@ export async function analyzeMessage(raw: Buffer, ctx: AnalyzeContext): Promise<
   // Larger attachments' facts are asked of the shared store first, in one call for the message;
   // what this analysis has to read is handed back to it.
   const sharedKeys = ctx.sharedFacts
-    ? parsed.attachments.map((a) =>
-        a.content.length >= SHARED_FACTS_MIN_BYTES && typeof a.checksum === 'string' && /^[0-9a-f]{64}$/.test(a.checksum)
-          ? attachmentFactsKey(a.checksum, { filename: a.filename ?? null, declaredType: a.contentType ?? null }, limits)
-          : null,
-      )
+    ? parsed.attachments.map((a) => sharedFactsKey(a.content, { filename: a.filename ?? null, declaredType: a.contentType ?? null, sha256: a.checksum }, limits))
     : [];
   const unknown = new Set(sharedKeys.filter((k): k is string => k !== null && cachedAttachmentFacts(k) === undefined));
   if (ctx.sharedFacts && unknown.size > 0) {

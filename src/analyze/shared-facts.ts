@@ -15,7 +15,7 @@ import type { AttachmentFacts } from '../domain/types.js';
 export const SHARED_FACTS_MIN_BYTES = 16 * 1024;
 
 export interface SharedFacts {
-  /** The facts known for these keys (src/analyze/attachment.ts attachmentFactsKey); absent keys are unknown. */
+  /** The facts known for these keys (src/analyze/attachment.ts sharedFactsKey); absent keys are unknown. */
   get(keys: string[]): Promise<Map<string, AttachmentFacts>>;
   /** Facts this analysis read, to be kept once its results are stored (no I/O here). */
   put(key: string, facts: AttachmentFacts): void;
