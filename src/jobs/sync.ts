@@ -28,7 +28,7 @@ import {
 import { Pacer } from './pacer.js';
 import { forgetAccessToken, mailboxCredentials } from '../oauth2/access-token.js';
 import { analyzeJobId, type Queues } from '../queue/queues.js';
-import type { RawBatch, RawLocation, RawStore } from '../store/raw-store.js';
+import type { RawBatch, RawStore } from '../store/raw-store.js';
 
 export interface SyncDeps {
   pool: Pool;
@@ -241,10 +241,10 @@ async function backfillFolder(client: ImapFlow, mb: MailboxRow, folder: string, 
 
 /**
  * Fetches and records the given UIDs in batches of `fetch_batch`: sizes, dates and Message-IDs first, then the bodies
- * of mail not already held, appended to the raw store's pack and made durable (one fsync per
- * batch); then the batch is committed — rows recorded in Postgres, analyze jobs queued, and only
- * then `advance` moves the checkpoint. Batch k's commit runs while batch k+1 is fetched (the IMAP
- * connection and Postgres/Redis work side by side); commits stay in order, one at a time.
+ * of mail not already held, appended to the raw store's pack; then the batch is committed — the
+ * pack fsync'd (one fsync per batch), rows recorded in Postgres, analyze jobs queued, and only
+ * then `advance` moves the checkpoint. Batch k's commit runs while batch k+1 is fetched (the
+ * disk, the IMAP connection and Postgres/Redis work side by side); commits stay in order, one at a time.
  * Re-running after an interruption skips what was recorded.
  */
 async function fetchUids(
@@ -299,8 +299,8 @@ interface FetchedBatch {
   located: Array<{ uid: number; messageId: number }>;
   /** Raw objects written and durable. */
   stored: StoredRaw[];
-  /** Where the raw store put the objects this batch wrote (indexed with the batch's rows). */
-  locations: ReadonlyMap<string, RawLocation>;
+  /** The batch's raw writes, settled but not yet durable: commitBatch fsyncs them first. */
+  raw: RawBatch;
 }
 
 /** One batch's IMAP work: sizes, dates and Message-IDs, then the bodies not already held, durably in the raw store. */
@@ -335,15 +335,17 @@ async function fetchBatch(client: ImapFlow, mb: MailboxRow, folder: string, uidv
     const sha256 = await raw.put(headers);
     stored.push({ uid: m.uid, sha256, storedBytes: headers.length, state: 'over_limit', reason: `size ${m.size} > max_message_bytes ${config.sync.maxMessageBytes}: headers only` });
   }
-  // The batch's pack bytes fsync'd (and a new pack's directory): nothing points at them before.
-  await raw.commit();
-  return { metas, located, stored, locations: raw.locations };
+  // Made durable (fsync'd) by commitBatch, while the next batch is fetched: nothing points at
+  // these bytes before that.
+  return { metas, located, stored, raw };
 }
 
 /** One batch's records: locations and fetched messages in one transaction, then their analyze jobs. */
 async function commitBatch(mb: MailboxRow, folder: string, uidvalidity: number, b: FetchedBatch, result: FolderResult, deps: FolderDeps): Promise<void> {
   const { pool, queues } = deps;
   const { stored } = b;
+  // The batch's pack bytes fsync'd (and a new pack's directory) before any row points at them.
+  await b.raw.commit();
   result.fetched += stored.length;
   const metaByUid = new Map(b.metas.map((m) => [m.uid, m]));
   const recorded = await withTransaction(pool, async (tx) => {
@@ -366,7 +368,7 @@ async function commitBatch(mb: MailboxRow, folder: string, uidvalidity: number, 
           stateReason: s.reason,
         };
       }),
-      b.locations,
+      b.raw.locations,
     );
   });
   const enqueue: number[] = [];

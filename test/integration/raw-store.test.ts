@@ -256,6 +256,31 @@ describe('RawStore (packs)', () => {
     await store.close();
   });
 
+  it('writes many puts in flight at once as whole, contiguous records in the order space was reserved', async () => {
+    // Puts waiting for the pack's write in flight go into one writev together, up to 256 records or
+    // 32 MiB: 700 puts here (three of 12 MiB among them) cross both bounds several times.
+    const root = freshRoot();
+    const store = new RawStore(root, pool);
+    const raws = Array.from({ length: 700 }, (_, i) =>
+      i % 250 === 125 ? Buffer.alloc(12 << 20, i % 251) : Buffer.concat([mail(`many-${i}`), Buffer.alloc((i * 7919) % 40_000, i % 253)]),
+    );
+    const shas = await syncLike(store, mailboxB, raws, 10_000);
+    expect(shas).toEqual(raws.map(sha256Hex));
+    const scan = await scanPack(path.join(root, packs(root)[0] as string));
+    expect(scan.torn).toBeNull();
+    expect(scan.records.map((r) => r.sha256)).toEqual(shas);
+    // No gap and no overlap: each record begins where the one before ends, and the file ends with the last.
+    let at = 0;
+    for (const r of scan.records) {
+      expect(r.offset).toBe(at);
+      at += RECORD_HEADER_BYTES + r.length;
+    }
+    expect(scan.size).toBe(at);
+    expect(scan.validBytes).toBe(at);
+    for (const [i, r] of raws.entries()) expect((await store.get(shas[i] as string)).equals(r)).toBe(true);
+    await store.close();
+  });
+
   it('starts a new pack once the current one is full', async () => {
     const root = freshRoot();
     const store = new RawStore(root, pool, { packBytes: 4096 });
