@@ -1,22 +1,25 @@
 // The sync section of `npm run bench` (issue 3): `edocwatch sync --no-analyze` — fetch, store raw
 // with fsync, record pending, enqueue analysis — against a bare imapflow fetch of the same folders
 // (target ≥ 0.5×) and against mbsync pulling them into a Maildir (target ≥ 2.0×), in interleaved
-// rounds; then peak memory on a second mailbox whose messages each carry a ~25 MB scanned PDF
+// rounds, beside the durable floor (bench/durable-fetch.ts: the bare fetch plus sha256, pack
+// append and fsync, what keeping the mail costs before any of edocwatch's own work); then peak memory on a second mailbox whose messages each carry a ~25 MB scanned PDF
 // (target: sync under 300 MB peak RSS). Every contender is one child process timed from spawn to
 // exit, so each pays its own start-up.
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { BenchError, ENTRY, ROOT, figures, measured, say, stageResult, table, type Options, type SectionResult, type StageFigures } from './common.js';
 import { summarizeProfiles, type CostLine } from './cpuprofile.js';
 import { mbsyncPull, mbsyncSetup, runPipeline, runSyncOnly, type PipelineOutcome } from './contenders.js';
 import { corpusHashes, deliverMailbox, describeCorpus, largeCorpus, type Corpus, type DeliveredMailbox } from './mailbox.js';
 
 const IMAP_FETCH = path.join(path.dirname(ENTRY), 'imap-fetch.js');
-const CONTENDERS = ['imapflow', 'edocwatch', 'mbsync'] as const;
+const DURABLE_FETCH = path.join(path.dirname(ENTRY), 'durable-fetch.js');
+const CONTENDERS = ['imapflow', 'floor', 'edocwatch', 'mbsync'] as const;
 type Contender = (typeof CONTENDERS)[number];
 const LABEL: Record<Contender, string> = {
   imapflow: 'bare imapflow fetch',
+  floor: 'imapflow + sha256 + pack + fsync',
   edocwatch: 'edocwatch sync --no-analyze',
   mbsync: 'mbsync (isync) pull',
 };
@@ -39,6 +42,22 @@ async function runContender(c: Contender, corpus: Corpus, hashes: Set<string>, m
     const r = stageResult('imap-fetch', run);
     if (r.messages !== n || r.bytes !== corpus.bytes) throw new BenchError(`imapflow fetched ${r.messages} messages, ${r.bytes} bytes; expected ${n}, ${corpus.bytes}`);
     return { ...figures(LABEL.imapflow, { messages: n, bytes: r.bytes, seconds: run.wallS }, run.stats, cores), detail: { inProcessSeconds: r.seconds, largestBytes: r.extra?.['largestBytes'] } };
+  }
+  if (c === 'floor') {
+    // The durable floor (bench/durable-fetch.ts): what keeping each message costs, without edocwatch.
+    const dir = path.join(ROOT, '.tmp', 'bench', `floor-${tag}-${process.pid}`);
+    await rm(dir, { recursive: true, force: true });
+    const env = { ...process.env, BENCH_IMAP_PORT: String(mailbox.port), BENCH_IMAP_USER: mailbox.user, BENCH_IMAP_PASS: mailbox.pass, BENCH_BATCH: '200', BENCH_DURABLE_DIR: dir };
+    try {
+      const { run, cores } = await measured(process.execPath, [DURABLE_FETCH], { env, timeoutMs, useTime });
+      const r = stageResult('durable-fetch', run);
+      const packBytes = (await stat(path.join(dir, 'floor.pack'))).size;
+      if (r.messages !== n || r.bytes !== corpus.bytes || packBytes !== corpus.bytes + 48 * n)
+        throw new BenchError(`the durable floor fetched ${r.messages} messages, ${r.bytes} bytes, and wrote a ${packBytes}-byte pack; expected ${n}, ${corpus.bytes}, ${corpus.bytes + 48 * n}`);
+      return { ...figures(LABEL.floor, { messages: n, bytes: r.bytes, seconds: run.wallS }, run.stats, cores), detail: { inProcessSeconds: r.seconds, packBytes } };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
   if (c === 'edocwatch') {
     const s = await runSyncOnly(agency, mailbox, { n, hashes }, useTime, tag);
@@ -106,6 +125,9 @@ export async function runSyncSection(o: Options, corpus: Corpus, mailbox: Delive
     syncOverMbsync: med.edocwatch.row.msgPerS / med.mbsync.row.msgPerS,
     syncOverImapflowPerRound: perRound('edocwatch', 'imapflow'),
     syncOverMbsyncPerRound: perRound('edocwatch', 'mbsync'),
+    floorOverImapflow: med.floor.row.msgPerS / med.imapflow.row.msgPerS,
+    syncOverFloor: med.edocwatch.row.msgPerS / med.floor.row.msgPerS,
+    floorOverImapflowPerRound: perRound('floor', 'imapflow'),
     targets: TARGETS,
   };
   const rows = CONTENDERS.map((c) => med[c].row);
@@ -120,11 +142,12 @@ export async function runSyncSection(o: Options, corpus: Corpus, mailbox: Delive
     '',
     `sync ÷ bare imapflow: ${fmt(ratios.syncOverImapflow)} (target ≥ ${TARGETS.syncOverImapflow}: ${verdict(ratios.syncOverImapflow >= TARGETS.syncOverImapflow)})${rounds(ratios.syncOverImapflowPerRound)}`,
     `sync ÷ mbsync:        ${fmt(ratios.syncOverMbsync)} (target ≥ ${TARGETS.syncOverMbsync}: ${verdict(ratios.syncOverMbsync >= TARGETS.syncOverMbsync)})${rounds(ratios.syncOverMbsyncPerRound)}`,
-    '(ratios of msg/s and of MB/s are the same: all three fetch the same messages, the same bytes over IMAP)',
+    `durable floor ÷ bare imapflow: ${fmt(ratios.floorOverImapflow)}${rounds(ratios.floorOverImapflowPerRound)} — imapflow's fetch plus each message's sha256, appended to a pack, one fsync per batch (bench/durable-fetch.ts); sync ÷ floor: ${fmt(ratios.syncOverFloor)}`,
+    '(ratios of msg/s and of MB/s are the same: all four fetch the same messages, the same bytes over IMAP)',
     `a second sync --no-analyze with nothing new takes ${secondS.toFixed(2)} s (median; start-up, connect, folder checks)${
       med.edocwatch.row.seconds > 2 * secondS ? `: the first pass less that is ${netRate.toFixed(0)} msg/s, ${fmt(netRate / med.imapflow.row.msgPerS)} bare imapflow` : ''
     }`,
-    `checked each round: imapflow ${n} sources, the corpus' bytes; edocwatch ${n} messages in Postgres, all pending, ${n} raw objects in pack files, read back, byte-identical to the delivered mail, each stored once and indexed, ${n} analyze jobs queued, nothing added by the second pass; mbsync ${n} files`,
+    `checked each round: imapflow ${n} sources, the corpus' bytes; the floor the same, and a pack of exactly their records; edocwatch ${n} messages in Postgres, all pending, ${n} raw objects in pack files, read back, byte-identical to the delivered mail, each stored once and indexed, ${n} analyze jobs queued, nothing added by the second pass; mbsync ${n} files`,
   );
   const json: Record<string, unknown> = {
     loadAverageBefore: loadBefore,

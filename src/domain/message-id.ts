@@ -11,8 +11,11 @@ export function headerSection(buf: Buffer): Buffer {
   const lim = buf.subarray(0, HEAD_CAP);
   if (lim[0] === 0x0a) return Buffer.from(lim.subarray(0, 1));
   if (lim[0] === 0x0d && lim[1] === 0x0a) return Buffer.from(lim.subarray(0, 2));
-  const i = lim.indexOf('\n\n');
+  // The first blank line ends the header, with CRLF or bare LF line ends. '\n\n' is looked for only
+  // before the first CRLF blank line: in CRLF mail it never occurs, and a search of the whole
+  // message for it would read every byte of a large one.
   const j = lim.indexOf('\n\r\n');
+  const i = (j >= 0 ? lim.subarray(0, j + 2) : lim).indexOf('\n\n');
   const ends = [i >= 0 ? i + 2 : -1, j >= 0 ? j + 3 : -1].filter((x) => x > 0);
   return Buffer.from(ends.length > 0 ? lim.subarray(0, Math.min(...ends)) : lim);
 }

@@ -37,4 +37,14 @@ describe('messageIdOf on what HEADER.FIELDS (MESSAGE-ID) returns', () => {
     expect(messageIdOf(field('Subject: x\r\n\r\nMessage-ID: <in-body@x.vn>\r\n'))).toBeNull();
     expect(headerSection(field('Message-ID: <h@x.vn>\r\n\r\nbody')).toString()).toBe('Message-ID: <h@x.vn>\r\n\r\n');
   });
+
+  it.each([
+    ['CRLF header, bare blank lines in the body', 'A: 1\r\nB: 2\r\n\r\nline\n\nline\r\n', 'A: 1\r\nB: 2\r\n\r\n'],
+    ['bare-LF header, CRLF blank lines in the body', 'A: 1\nB: 2\n\nline\r\n\r\nline\n', 'A: 1\nB: 2\n\n'],
+    ['a bare LF blank line before the CRLF one', 'A: 1\r\nB: 2\n\nC: 3\r\n\r\nbody', 'A: 1\r\nB: 2\n\n'],
+    ['a CRLF blank line right after a bare LF', 'A: 1\n\r\nbody\n\n', 'A: 1\n\r\n'],
+    ['no blank line at all', 'A: 1\r\nB: 2\r\n', 'A: 1\r\nB: 2\r\n'],
+  ])('ends the header at its first blank line, CRLF or bare LF (%s)', (_why, raw, head) => {
+    expect(headerSection(field(raw)).toString('latin1')).toBe(head);
+  });
 });
