@@ -140,6 +140,10 @@ export function buildProgram(io: Out, setCode: (c: number) => void): Command {
     .option('--jsonl', 'one JSON string per line in, one array per line out')
     .action(async (o: { jsonl?: boolean }) => setCode(await (await import('./refs.js')).runRefs(io, Boolean(o.jsonl))));
 
+  const store = program.command('store').description('kho thư gốc / the raw store of fetched mail');
+  store.command('verify').description('đọc lại và kiểm tra mọi đối tượng / read back and check every object against its sha256').option('--json', 'JSON')
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./store.js')).runStoreVerify(io, Boolean(o.json))));
+
   const rollups = program.command('rollups').description('số liệu tổng hợp / the rollups behind stats');
   rollups.command('check').description('so với dữ liệu gốc / compare the rollups with the facts').option('--json', 'JSON')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./rollups.js')).runRollupsCheck(io, Boolean(o.json))));

@@ -209,7 +209,7 @@ interface OwnObject {
   pack: Pack;
 }
 
-interface IndexRow {
+export interface IndexRow {
   sha256: string;
   size: number;
   pack: string | null;
@@ -371,7 +371,11 @@ export class RawStore {
   /** The object's bytes, checked against its sha256 (a damaged or torn record is an error, never served). */
   async get(sha: string): Promise<Buffer> {
     if (!SHA.test(sha)) throw new Error(`not a sha256: ${sha}`);
-    const row = await this.lookup.one(sha);
+    return this.readIndexed(sha, await this.lookup.one(sha));
+  }
+
+  /** The bytes an index row (or, without one, the old layout's file) leads to, checked against the sha256. */
+  async readIndexed(sha: string, row: Pick<IndexRow, 'size' | 'pack' | 'pack_offset'> | undefined): Promise<Buffer> {
     let data: Buffer;
     if (row?.pack) {
       data = await this.readRecord(sha, { pack: row.pack, offset: Number(row.pack_offset), length: row.size });
