@@ -1,8 +1,9 @@
 // Shared plumbing of the commands: open a runtime for the command's duration and always close it.
 import { createRuntime, type Runtime } from '../runtime.js';
 
-export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { checkDb?: boolean } = {}): Promise<T> {
-  const rt = await createRuntime({ checkDb: opts.checkDb });
+/** A command queues jobs only with `queues: true` (else BullMQ is not even loaded: see createRuntime). */
+export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { checkDb?: boolean; queues?: boolean } = {}): Promise<T> {
+  const rt = await createRuntime({ checkDb: opts.checkDb, queues: opts.queues ?? false });
   try {
     return await fn(rt);
   } finally {

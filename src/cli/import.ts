@@ -27,5 +27,5 @@ export async function runImportCommand(io: Out, o: { mailbox: number }, paths: s
     for (const r of results) t.push([r.path, r.kind, r.folders.join('\n') || '—', r.read, r.new, r.known, r.overLimit]);
     io.out(t.toString());
     return 0;
-  });
+  }, { queues: true });
 }

@@ -47,5 +47,5 @@ export async function runReanalyze(io: Out, o: { mailbox?: number; since?: strin
       for (const f of s.failed) io.err(`  thư / message ${f.id}: ${f.reason}`);
     }
     return s.failed.length === 0 ? 0 : 1;
-  });
+  }, { queues: true });
 }

@@ -43,5 +43,5 @@ export async function runStatus(io: Out, asJson: boolean): Promise<number> {
     if (queues) io.out(`Hàng đợi / queues: ${Object.entries(queues).map(([k, c]) => `${k} ${JSON.stringify(c)}`).join('; ')}`);
     else io.out(`Hàng đợi / queues: không đọc được / unavailable (${queueError})`);
     return 0;
-  });
+  }, { queues: true });
 }

@@ -56,5 +56,5 @@ export async function runSync(io: Out, o: { mailbox?: number; analyze?: boolean;
       return 1;
     }
     return 0;
-  });
+  }, { queues: true });
 }
