@@ -9,25 +9,15 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ImapFlow } from 'imapflow';
 import { recordHeader } from '../src/store/raw-store.js';
+import { connectBenchImap } from './imap-fetch.js';
 import { env, now, printResult, type StageResult } from './result.js';
 
 export async function durableFetch(): Promise<StageResult> {
   const batch = Number(process.env['BENCH_BATCH'] ?? '200');
   const dir = env('BENCH_DURABLE_DIR');
   const t0 = now();
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: Number(env('BENCH_IMAP_PORT')),
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: env('BENCH_IMAP_USER'), pass: env('BENCH_IMAP_PASS') },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectBenchImap();
   await mkdir(dir, { recursive: true });
   const fh = await open(path.join(dir, 'floor.pack'), 'wx');
   let messages = 0;

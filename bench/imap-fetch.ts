@@ -7,9 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { ImapFlow } from 'imapflow';
 import { env, now, printResult, type StageResult } from './result.js';
 
-export async function imapFetch(): Promise<StageResult> {
-  const batch = Number(process.env['BENCH_BATCH'] ?? '200');
-  const t0 = now();
+/** A connected imapflow client for the bench mailbox (BENCH_IMAP_PORT, BENCH_IMAP_USER, BENCH_IMAP_PASS). */
+export async function connectBenchImap(): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: '127.0.0.1',
     port: Number(env('BENCH_IMAP_PORT')),
@@ -21,6 +20,13 @@ export async function imapFetch(): Promise<StageResult> {
   });
   client.on('error', () => undefined);
   await client.connect();
+  return client;
+}
+
+export async function imapFetch(): Promise<StageResult> {
+  const batch = Number(process.env['BENCH_BATCH'] ?? '200');
+  const t0 = now();
+  const client = await connectBenchImap();
   let messages = 0;
   let bytes = 0;
   let largest = 0;
