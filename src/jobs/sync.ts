@@ -297,13 +297,13 @@ interface FetchedBatch {
   metas: MessageMeta[];
   /** Mail already held under another UID: only its new location is recorded. */
   located: Array<{ uid: number; messageId: number }>;
-  /** Raw objects written and durable. */
+  /** Raw objects written (durable once commitBatch has fsync'd `raw`). */
   stored: StoredRaw[];
   /** The batch's raw writes, settled but not yet durable: commitBatch fsyncs them first. */
   raw: RawBatch;
 }
 
-/** One batch's IMAP work: sizes, dates and Message-IDs, then the bodies not already held, durably in the raw store. */
+/** One batch's IMAP work: sizes, dates and Message-IDs, then the bodies not already held, written to the raw store. */
 async function fetchBatch(client: ImapFlow, mb: MailboxRow, folder: string, uidvalidity: number, chunkUids: number[], deps: FolderDeps): Promise<FetchedBatch> {
   const { pool, config } = deps;
   const known = await knownUids(pool, mb.id, folder, uidvalidity, chunkUids);
