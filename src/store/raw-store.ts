@@ -613,6 +613,17 @@ export class RawStore {
   }
 }
 
-function corrupt(sha: string, where: string, why: string): EdocError {
-  return new EdocError('E_RAW_CORRUPT', `đối tượng thô hỏng / raw object ${sha} in ${where}: ${why}; it is not served (restore the raw store from backup, or sync the mail again)`);
+/** A stored object that cannot be served: `why` says what is wrong with it (`store verify` lists it). */
+export class RawCorruptError extends EdocError {
+  constructor(
+    readonly sha256: string,
+    readonly where: string,
+    readonly why: string,
+  ) {
+    super('E_RAW_CORRUPT', `đối tượng thô hỏng / raw object ${sha256} in ${where}: ${why}; it is not served (restore the raw store from backup, or sync the mail again)`);
+  }
+}
+
+function corrupt(sha: string, where: string, why: string): RawCorruptError {
+  return new RawCorruptError(sha, where, why);
 }

@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from '../db/pool.js';
 import { EdocError } from '../errors.js';
-import { RECORD_HEADER_BYTES, type IndexRow, type RawStore } from './raw-store.js';
+import { RECORD_HEADER_BYTES, RawCorruptError, type IndexRow, type RawStore } from './raw-store.js';
 
 export interface DamagedObject {
   sha256: string;
@@ -85,7 +85,7 @@ export async function verifyStore(store: RawStore, pool: Pool, onProgress?: (don
           await store.readIndexed(r.sha256, r);
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
-          const why = e instanceof EdocError ? e.message.replace(/^.*?: /, '').replace(/; it is not served.*$/, '') : e.code === 'ENOENT' ? 'its file is missing' : (e.message ?? String(err));
+          const why = e instanceof RawCorruptError ? e.why : e.code === 'ENOENT' ? 'its file is missing' : (e.message ?? String(err));
           damagedShas.push({ sha256: r.sha256, where, why, messages: [] });
         }
       }
